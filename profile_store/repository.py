@@ -1,0 +1,333 @@
+"""Repository functions: each takes a session; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from profile_store.models import (
+    Consent,
+    Customer,
+    Habit,
+    Identity,
+    Offer,
+    OfferEvent,
+    OfferEventKind,
+    Polarity,
+    Preference,
+    Product,
+    utcnow,
+)
+
+CHANNELS = ("web", "whatsapp", "email", "rest", "staff")
+
+
+class UnknownCustomer(LookupError):
+    pass
+
+
+def resolve_customer(
+    session: Session, channel: str, address: str, *, verified: bool = True
+) -> Customer:
+    """Return the customer owning (channel, address), creating both on first contact."""
+    found = session.execute(
+        select(Customer)
+        .join(Identity)
+        .where(Identity.channel == channel, Identity.address == address)
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    customer = Customer()
+    customer.identities.append(Identity(channel=channel, address=address, verified=verified))
+    try:
+        with session.begin_nested():
+            session.add(customer)
+    except IntegrityError:
+        # Another process created the same identity between our read and our write.
+        return session.execute(
+            select(Customer)
+            .join(Identity)
+            .where(Identity.channel == channel, Identity.address == address)
+        ).scalar_one()
+    return customer
+
+
+def find_customer(session: Session, ref: str) -> Customer | None:
+    """Find by customer id, or by "channel:address" (e.g. "whatsapp:+33612345678")."""
+    customer = session.get(Customer, ref)
+    if customer is not None:
+        return customer
+    channel, sep, address = ref.partition(":")
+    if not sep:
+        return None
+    return session.execute(
+        select(Customer)
+        .join(Identity)
+        .where(Identity.channel == channel, Identity.address == address)
+    ).scalar_one_or_none()
+
+
+def get_customer(session: Session, customer_id: str) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise UnknownCustomer(customer_id)
+    return customer
+
+
+def set_name(session: Session, customer_id: str, name: str) -> Customer:
+    customer = get_customer(session, customer_id)
+    customer.name = name.strip()[:120]
+    return customer
+
+
+def _same_subject(subject: str) -> Any:
+    return func.lower(Preference.subject) == subject.strip().lower()
+
+
+def record_preference(
+    session: Session,
+    customer_id: str,
+    *,
+    subject: str,
+    polarity: Polarity | str,
+    stated: str,
+    channel: str,
+    reason: str | None = None,
+    category: str | None = None,
+    strength: int | None = None,
+    conversation_id: str | None = None,
+    at: datetime | None = None,
+) -> Preference:
+    """Store a stated fact; an earlier active fact on the same subject becomes history."""
+    get_customer(session, customer_id)
+    now = at or utcnow()
+    for older in session.scalars(
+        select(Preference).where(
+            Preference.customer_id == customer_id,
+            Preference.superseded_at.is_(None),
+            _same_subject(subject),
+        )
+    ):
+        older.superseded_at = now
+    pref = Preference(
+        customer_id=customer_id,
+        subject=subject.strip(),
+        polarity=Polarity(polarity),
+        reason=reason,
+        category=category,
+        strength=strength,
+        stated=stated.strip(),
+        channel=channel,
+        conversation_id=conversation_id,
+        at=now,
+    )
+    session.add(pref)
+    session.flush()
+    return pref
+
+
+def active_preferences(session: Session, customer_id: str) -> list[Preference]:
+    return list(
+        session.scalars(
+            select(Preference)
+            .where(Preference.customer_id == customer_id, Preference.superseded_at.is_(None))
+            .order_by(Preference.at, Preference.id)
+        )
+    )
+
+
+def preference_history(session: Session, customer_id: str) -> list[Preference]:
+    return list(
+        session.scalars(
+            select(Preference)
+            .where(Preference.customer_id == customer_id, Preference.superseded_at.is_not(None))
+            .order_by(Preference.at, Preference.id)
+        )
+    )
+
+
+def forget_preferences(
+    session: Session, customer_id: str, subjects: Iterable[str]
+) -> list[Preference]:
+    """Erase the facts (and their history) on these subjects; "*" erases every fact and habit."""
+    wanted = [s.strip().lower() for s in subjects if s.strip()]
+    if "*" in wanted:
+        removed = list(
+            session.scalars(select(Preference).where(Preference.customer_id == customer_id))
+        )
+        session.execute(delete(Preference).where(Preference.customer_id == customer_id))
+        session.execute(delete(Habit).where(Habit.customer_id == customer_id))
+        return [p for p in removed if p.superseded_at is None]
+    removed = []
+    for subject in wanted:
+        rows = list(
+            session.scalars(
+                select(Preference).where(
+                    Preference.customer_id == customer_id, _same_subject(subject)
+                )
+            )
+        )
+        for row in rows:
+            session.delete(row)
+        removed.extend(r for r in rows if r.superseded_at is None)
+    session.flush()
+    return removed
+
+
+def record_habit(
+    session: Session,
+    customer_id: str,
+    *,
+    what: str,
+    stated: str,
+    channel: str,
+    when: str | None = None,
+    frequency: str | None = None,
+    conversation_id: str | None = None,
+    at: datetime | None = None,
+) -> Habit:
+    get_customer(session, customer_id)
+    habit = Habit(
+        customer_id=customer_id,
+        what=what,
+        when=when,
+        frequency=frequency,
+        stated=stated.strip(),
+        channel=channel,
+        conversation_id=conversation_id,
+        at=at or utcnow(),
+    )
+    session.add(habit)
+    session.flush()
+    return habit
+
+
+def habits(session: Session, customer_id: str) -> list[Habit]:
+    return list(
+        session.scalars(
+            select(Habit).where(Habit.customer_id == customer_id).order_by(Habit.at, Habit.id)
+        )
+    )
+
+
+def record_consent(
+    session: Session, customer_id: str, *, purpose: str, channel: str, granted: bool
+) -> Consent:
+    consent = Consent(customer_id=customer_id, purpose=purpose, channel=channel, granted=granted)
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def record_offer_event(
+    session: Session,
+    customer_id: str,
+    *,
+    offer_id: str,
+    event: OfferEventKind | str,
+    channel: str,
+    conversation_id: str | None = None,
+) -> OfferEvent:
+    row = OfferEvent(
+        customer_id=customer_id,
+        offer_id=offer_id,
+        event=OfferEventKind(event),
+        channel=channel,
+        conversation_id=conversation_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def offer_events(session: Session, customer_id: str) -> list[OfferEvent]:
+    return list(
+        session.scalars(
+            select(OfferEvent)
+            .where(OfferEvent.customer_id == customer_id)
+            .order_by(OfferEvent.at, OfferEvent.id)
+        )
+    )
+
+
+def erase_customer(session: Session, customer_id: str) -> None:
+    session.delete(get_customer(session, customer_id))
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "name",
+    "category",
+    "tags",
+    "synonyms",
+    "allergens",
+    "diets",
+    "price",
+    "unit",
+    "description",
+)
+OFFER_FIELDS = (
+    "title",
+    "description",
+    "product_skus",
+    "category",
+    "tag",
+    "discount",
+    "valid_from",
+    "valid_to",
+    "weekend",
+)
+
+
+def upsert_catalogue(
+    session: Session,
+    products: Iterable[Mapping[str, Any]],
+    offers: Iterable[Mapping[str, Any]],
+) -> dict[str, int]:
+    """Insert or update products (by sku) and offers (by id); re-importing changes nothing."""
+    counts = {
+        f"{kind}_{outcome}": 0
+        for kind in ("products", "offers")
+        for outcome in ("created", "updated", "unchanged")
+    }
+    for row in products:
+        counts[_upsert(session, Product, row["sku"], row, PRODUCT_FIELDS, "products")] += 1
+    for row in offers:
+        counts[_upsert(session, Offer, row["id"], row, OFFER_FIELDS, "offers")] += 1
+    session.flush()
+    return counts
+
+
+def _upsert(
+    session: Session,
+    model: type[Any],
+    key: str,
+    row: Mapping[str, Any],
+    fields: tuple[str, ...],
+    kind: str,
+) -> str:
+    values = {f: list(row[f]) if isinstance(row[f], tuple) else row[f] for f in fields}
+    existing = session.get(model, key)
+    if existing is None:
+        session.add(model(**{("sku" if model is Product else "id"): key}, **values))
+        return f"{kind}_created"
+    changed = False
+    for f, v in values.items():
+        if getattr(existing, f) != v:
+            setattr(existing, f, v)
+            changed = True
+    return f"{kind}_updated" if changed else f"{kind}_unchanged"
+
+
+def all_products(session: Session) -> list[Product]:
+    return list(session.scalars(select(Product).order_by(Product.sku)))
+
+
+def all_offers(session: Session) -> list[Offer]:
+    return list(session.scalars(select(Offer).order_by(Offer.id)))
