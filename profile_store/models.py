@@ -83,7 +83,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 class Customer(Base):
     __tablename__ = "customer"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
     name: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -331,3 +331,13 @@ def all_products(session: Session) -> list[Product]:
 
 def all_offers(session: Session) -> list[Offer]:
     return list(session.scalars(select(Offer).order_by(Offer.id)))
+
+
+def ensure_customer(session: Session, customer_id: str) -> Customer:
+    """The customer whose tracker this is; created bare when Rasa is talked to directly."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        customer = Customer(id=customer_id[:64])
+        session.add(customer)
+        session.flush()
+    return customer

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "customer",
-        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer")),
@@ -58,7 +58,7 @@ def upgrade() -> None:
     op.create_table(
         "consent",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("purpose", sa.String(length=40), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("granted", sa.Boolean(), nullable=False),
@@ -77,7 +77,7 @@ def upgrade() -> None:
     op.create_table(
         "habit",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("what", sa.String(length=200), nullable=False),
         sa.Column("when", sa.String(length=80), nullable=True),
         sa.Column("frequency", sa.String(length=20), nullable=True),
@@ -99,7 +99,7 @@ def upgrade() -> None:
     op.create_table(
         "identity",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("address", sa.String(length=320), nullable=False),
         sa.Column("verified", sa.Boolean(), nullable=False),
@@ -119,7 +119,7 @@ def upgrade() -> None:
     op.create_table(
         "offer_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("offer_id", sa.String(length=40), nullable=False),
         sa.Column(
             "event",
@@ -152,7 +152,7 @@ def upgrade() -> None:
     op.create_table(
         "preference",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column(
             "polarity",

@@ -1,0 +1,77 @@
+"""Session start, greetings and the customer's name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from bot.actions.context import customer_id, in_transaction, latest_text
+from profile_store.repository import ensure_customer, set_name
+from tastes import extract_name
+
+
+def _known_name(session: Session, cid: str) -> str | None:
+    return ensure_customer(session, cid).name
+
+
+class ActionSessionStart(Action):
+    """Start a short Rasa session; what lasts (the name, the tastes) comes from the profile."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        name = await in_transaction(lambda s: _known_name(s, customer_id(tracker)))
+        return [SessionStarted(), SlotSet("customer_name", name), ActionExecuted("action_listen")]
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        name = await in_transaction(lambda s: _known_name(s, customer_id(tracker)))
+        if name:
+            dispatcher.utter_message(response="utter_greet_known", name=name)
+        else:
+            dispatcher.utter_message(response="utter_greet_new")
+        return [SlotSet("customer_name", name)]
+
+
+def name_from(tracker: Tracker) -> str | None:
+    """The name from the NLU entity, else from the words themselves."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "name" and str(entity.get("value") or "").strip():
+            value = str(entity["value"]).strip()
+            return value[:1].upper() + value[1:]
+    return extract_name(latest_text(tracker))
+
+
+class ActionSaveName(Action):
+    def name(self) -> str:
+        return "action_save_name"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        name = name_from(tracker)
+        if not name:
+            dispatcher.utter_message(response="utter_ask_name_again")
+            return []
+        cid = customer_id(tracker)
+
+        def save(session: Session) -> None:
+            ensure_customer(session, cid)
+            set_name(session, cid, name)
+
+        await in_transaction(save)
+        dispatcher.utter_message(response="utter_name_noted", name=name)
+        return [SlotSet("customer_name", name)]
