@@ -1,0 +1,180 @@
+"""Start the whole assistant (Rasa, actions, gateway) on chosen ports, for tests and benchmarks.
+
+`make run` uses honcho and the Procfile; this module is the programmatic twin that end-to-end
+tests and `make bench` use to run an isolated stack with its own databases.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapport.settings import ROOT
+
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "rapport.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, timeout: float = 2.0) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    python: str = str(ROOT / ".venv" / "bin" / "python")
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    gateway_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.workdir / 'profile.db'}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RASA_TELEMETRY_ENABLED="false",
+            HF_HUB_OFFLINE="1",
+            PYTHONUNBUFFERED="1",
+            RAPPORT_DATABASE_URL=self.database_url,
+            RAPPORT_RASA_URL=self.rasa_url,
+            RAPPORT_ACTION_URL=self.action_url,
+            RAPPORT_HOST="127.0.0.1",
+            RAPPORT_PORT=str(self.gateway_port),
+            RAPPORT_SESSION_SECRET="test-secret-" + self.workdir.name,
+        )
+        env.update(self.extra_env)
+        return env
+
+    def log(self, name: str) -> Path:
+        return self.workdir / f"{name}.log"
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        out = self.log(name).open("wb")
+        self.processes[name] = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start(self, *, timeout_s: float = 240.0) -> Stack:
+        if not MODEL.exists():
+            raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [self.python, "-m", "rapport", "setup"],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f"  db: {self.workdir / 'tracker.db'}\n"
+        )
+        self._spawn(
+            "actions",
+            [
+                self.python,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "bot.actions",
+                "--port",
+                str(self.action_port),
+            ],
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+            ],
+        )
+        self._spawn("gateway", [self.python, "-m", "channels"])
+        deadline = time.monotonic() + timeout_s
+        self._wait("actions", lambda: _get(f"{self.action_url}/health") == 200, deadline)
+        self._wait("gateway", lambda: _get(f"{self.gateway_url}/health") in (200, 503), deadline)
+        self._wait("rasa", lambda: _get(f"{self.rasa_url}/status") == 200, deadline)
+        return self
+
+    def _wait(self, name: str, ready: Callable[[], bool], deadline: float) -> None:
+        while time.monotonic() < deadline:
+            for proc_name, proc in self.processes.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"{proc_name} exited with {proc.returncode} while starting; "
+                        f"its log:\n{self.log(proc_name).read_text()[-4000:]}"
+                    )
+            if ready():
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"{name} not ready in time; log:\n{self.log(name).read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

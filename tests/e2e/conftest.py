@@ -1,0 +1,113 @@
+"""The real stack for end-to-end tests: trained model, Rasa server, action server, gateway, SQLite.
+
+Started once per test session (Rasa takes ~40 s to load a model); each test uses fresh customers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import socketio
+
+from rapport.settings import ROOT
+from rapport.stack import MODEL, RASA_BIN, Stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    if not RASA_BIN.exists():
+        pytest.fail(f"{RASA_BIN} is missing: run `make setup` (make test does it for you)")
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it for you)")
+    workdir = ROOT / "var" / f"test-e2e-{os.getpid()}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    running = Stack(workdir=workdir).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        if not os.environ.get("RAPPORT_KEEP_TEST_LOGS"):
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def export_profile(stack: Stack, ref: str) -> dict[str, Any]:
+    """The customer's JSON export, through the real CLI."""
+    out = subprocess.run(
+        [stack.python, "-m", "rapport", "profile", "export", ref],
+        cwd=ROOT,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+class WebChatCustomer:
+    """A customer in a browser, speaking Rasa's socketio protocol to the gateway."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.session_id: str | None = None
+        self.inbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._confirmed: asyncio.Future[str] | None = None
+
+        @self.client.on("session_confirm")
+        async def _confirm(data: Any) -> None:
+            sid = data["session_id"] if isinstance(data, dict) else data
+            if self._confirmed and not self._confirmed.done():
+                self._confirmed.set_result(sid)
+
+        @self.client.on("bot_uttered")
+        async def _bot(data: dict[str, Any]) -> None:
+            await self.inbox.put(("bot_uttered", data))
+
+        @self.client.on("rapport_error")
+        async def _error(data: dict[str, Any]) -> None:
+            await self.inbox.put(("rapport_error", data))
+
+    async def connect(self, session_id: str | None = None) -> str:
+        self._confirmed = asyncio.get_running_loop().create_future()
+        await self.client.connect(self.url, transports=["websocket"])
+        await self.client.emit("session_request", {"session_id": session_id})
+        self.session_id = await asyncio.wait_for(self._confirmed, 10)
+        return self.session_id
+
+    async def say(
+        self, text: str, *, quiet_s: float = 1.5, timeout_s: float = 60
+    ) -> list[dict[str, Any]]:
+        """Send one message and collect every reply until the bot falls quiet."""
+        await self.client.emit(
+            "user_uttered", {"message": text, "session_id": self.session_id, "customData": {}}
+        )
+        return await self.replies(quiet_s=quiet_s, timeout_s=timeout_s)
+
+    async def replies(self, *, quiet_s: float = 1.5, timeout_s: float = 60) -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while loop.time() < deadline:
+            wait = quiet_s if got else deadline - loop.time()
+            try:
+                kind, data = await asyncio.wait_for(self.inbox.get(), max(wait, 0.01))
+            except TimeoutError:
+                if got:
+                    break
+                continue
+            got.append({"event": kind, **data})
+        return got
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(str(r.get("text", "")) for r in replies if r.get("event") == "bot_uttered")
