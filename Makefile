@@ -82,7 +82,7 @@ test: setup lint validate train test-bot
 	$(PY) -m pytest tests -q
 
 bench: setup train
-	$(PY) -m scripts.bench
+	$(PY) scripts/bench.py
 
 nlu-report: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu bot/data --config config.yml --cross-validation --folds 5 --out results/nlu
