@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -29,6 +30,14 @@ CHANNELS = ("web", "whatsapp", "email", "rest", "staff")
 
 class UnknownCustomer(LookupError):
     pass
+
+
+def _when(at: datetime | None) -> datetime:
+    if at is None:
+        return utcnow()
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the profile store; use timezone-aware UTC")
+    return at
 
 
 def resolve_customer(
@@ -105,7 +114,7 @@ def record_preference(
 ) -> Preference:
     """Store a stated fact; an earlier active fact on the same subject becomes history."""
     get_customer(session, customer_id)
-    now = at or utcnow()
+    now = _when(at)
     for older in session.scalars(
         select(Preference).where(
             Preference.customer_id == customer_id,
@@ -200,7 +209,7 @@ def record_habit(
         stated=stated.strip(),
         channel=channel,
         conversation_id=conversation_id,
-        at=at or utcnow(),
+        at=_when(at),
     )
     session.add(habit)
     session.flush()
@@ -313,6 +322,8 @@ def _upsert(
     kind: str,
 ) -> str:
     values = {f: list(row[f]) if isinstance(row[f], tuple) else row[f] for f in fields}
+    if "price" in values:
+        values["price"] = Decimal(str(values["price"])).quantize(Decimal("0.01"))
     existing = session.get(model, key)
     if existing is None:
         session.add(model(**{("sku" if model is Product else "id"): key}, **values))
