@@ -1,0 +1,42 @@
+"""Shared fixtures for the offers tests: the real demo catalogue and a fact builder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from offers.catalogue import Catalogue, load_catalogue
+from offers.ranking import Fact
+
+DEMO = Path(__file__).resolve().parents[3] / "catalogue" / "demo.yml"
+# A Monday, and the Saturday after it: weekend offers run only on the second.
+MONDAY = date(2026, 11, 23)
+SATURDAY = date(2026, 11, 28)
+
+MakeFact = Callable[..., Fact]
+
+
+@pytest.fixture(scope="session")
+def demo() -> Catalogue:
+    return load_catalogue(DEMO)
+
+
+@pytest.fixture
+def fact() -> MakeFact:
+    def make(
+        subject: str,
+        polarity: str = "like",
+        *,
+        reason: str | None = None,
+        stated: str | None = None,
+        channel: str = "web",
+        at: datetime = datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
+    ) -> Fact:
+        if reason is None and polarity == "avoid":
+            reason = "allergy"
+        return Fact(subject, polarity, reason, stated or f"about {subject}", channel, at)
+
+    return make
