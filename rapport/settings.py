@@ -36,6 +36,7 @@ class Settings:
     max_message_chars: int = 2000
     catalogue_path: Path = ROOT / "catalogue" / "demo.yml"
     rasa_timeout_s: float = 30.0
+    shop_name: str = "The Gourmet Butcher"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -51,4 +52,5 @@ class Settings:
             max_message_chars=int(env.get("RAPPORT_MAX_MESSAGE_CHARS", str(cls.max_message_chars))),
             catalogue_path=Path(env.get("RAPPORT_CATALOGUE", str(ROOT / "catalogue" / "demo.yml"))),
             rasa_timeout_s=float(env.get("RAPPORT_RASA_TIMEOUT", str(cls.rasa_timeout_s))),
+            shop_name=env.get("RAPPORT_SHOP_NAME", cls.shop_name),
         )

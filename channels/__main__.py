@@ -1,0 +1,31 @@
+"""`python -m channels`: run the gateway on settings.gateway_host:gateway_port."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from channels.app import create_app
+from rapport.settings import Settings
+
+log = logging.getLogger("channels")
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings.from_env()
+    app = create_app(settings)
+    log.info(
+        "Web chat: http://%s:%d/  (Rasa at %s)",
+        settings.gateway_host,
+        settings.gateway_port,
+        settings.rasa_url,
+    )
+    web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, print=None)
+
+
+if __name__ == "__main__":
+    main()

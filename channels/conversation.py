@@ -1,0 +1,173 @@
+"""The one path every channel's messages take: validate, resolve the customer, post to Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from channels.rasa_client import RasaClient, RasaError
+from profile_store.repository import resolve_customer
+
+log = logging.getLogger(__name__)
+
+# Metadata keys the gateway sets itself; a caller's extra metadata never overrides them,
+# otherwise a REST caller could claim another customer's address.
+RESERVED_METADATA = ("channel", "address", "message_id")
+MAX_ADDRESS_CHARS = 320  # profile_store's Identity.address column
+
+
+class RejectedMessage(ValueError):
+    """A message refused before anything was written or sent; `code` is machine-readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def clean_text(text: object, max_chars: int) -> str:
+    """Return the text Rasa should see, or raise RejectedMessage saying why it is refused."""
+    if not isinstance(text, str):
+        raise RejectedMessage("invalid_message", "The message must be text.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RejectedMessage("invalid_message", "The message is not valid Unicode text.") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters (NUL, escape sequences, ...) have no place in a chat message; they
+    # would end up in the tracker and in staff's console.
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    if not text:
+        raise RejectedMessage("empty_message", "The message is empty.")
+    if len(text) > max_chars:
+        raise RejectedMessage(
+            "message_too_long", f"The message is too long (at most {max_chars} characters)."
+        )
+    return text
+
+
+def check_address(address: object) -> str:
+    """Return a channel address as is, or raise RejectedMessage if it cannot be one."""
+    if not isinstance(address, str) or not address.strip():
+        raise RejectedMessage("invalid_sender", "The sender must be a non-empty string.")
+    if len(address) > MAX_ADDRESS_CHARS:
+        raise RejectedMessage(
+            "invalid_sender", f"The sender is too long (at most {MAX_ADDRESS_CHARS} characters)."
+        )
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RejectedMessage("invalid_sender", "The sender is not valid Unicode text.") from exc
+    if any(unicodedata.category(ch) == "Cc" for ch in address):
+        raise RejectedMessage("invalid_sender", "The sender contains control characters.")
+    return address
+
+
+class SeenMessages:
+    """Bounded LRU of processed message ids, so a retried delivery is answered once."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    def __contains__(self, key: tuple[str, str, str]) -> bool:
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return True
+        return False
+
+    def add(self, key: tuple[str, str, str]) -> None:
+        self._seen[key] = None
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+
+
+class _Locks:
+    """One asyncio.Lock per key, forgotten as soon as nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[object, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def __call__(self, key: object) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+
+@dataclass
+class ConversationContext:
+    """What handle_message needs: the profile store, Rasa, and the in-process ordering state."""
+
+    sessionmaker: sessionmaker[Session]
+    rasa: RasaClient
+    max_message_chars: int
+    seen: SeenMessages = field(default_factory=SeenMessages)
+    identity_locks: _Locks = field(default_factory=_Locks)
+    customer_locks: _Locks = field(default_factory=_Locks)
+
+
+def _resolve_customer_id(sm: sessionmaker[Session], channel: str, address: str) -> str:
+    with sm.begin() as session:
+        return resolve_customer(session, channel, address).id
+
+
+async def handle_message(
+    ctx: ConversationContext,
+    channel: str,
+    address: str,
+    text: object,
+    message_id: str,
+    extra_metadata: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Send one customer message to Rasa and return Rasa's messages.
+
+    Raises RejectedMessage (nothing written, nothing sent) for bad input and RasaError when
+    Rasa cannot answer. A message id already processed for this address returns [].
+    """
+    clean = clean_text(text, ctx.max_message_chars)
+    address = check_address(address)
+    key = (channel, address, message_id)
+    # The identity lock is taken before the first real await, so the messages of one address
+    # keep their arrival order through the database lookup; the customer lock then orders
+    # them with the customer's other channels on the way to Rasa.
+    async with ctx.identity_locks((channel, address)):
+        if key in ctx.seen:
+            log.info("duplicate message %s from %s:%s ignored", message_id, channel, address)
+            return []
+        customer_id = await asyncio.to_thread(
+            _resolve_customer_id, ctx.sessionmaker, channel, address
+        )
+        metadata = {
+            **extra_metadata,
+            "channel": channel,
+            "address": address,
+            "message_id": message_id,
+        }
+        async with ctx.customer_locks(customer_id):
+            try:
+                messages = await ctx.rasa.send(customer_id, clean, metadata)
+            except RasaError as exc:
+                # The customer is told to retry; the log keeps the message so it is not lost.
+                log.warning(
+                    "Rasa failed on message %s of customer %s (%s): %s; message was %r",
+                    message_id,
+                    customer_id,
+                    channel,
+                    exc,
+                    clean,
+                )
+                raise
+        ctx.seen.add(key)
+        return messages

@@ -1,0 +1,113 @@
+"""Fixtures for the gateway: a migrated temp SQLite DB, settings, and a fake Rasa server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+
+from rapport.settings import Settings
+
+try:
+    from profile_store.db import make_engine, make_sessionmaker, migrate
+    from profile_store.models import Customer
+except ImportError:  # pragma: no cover - only while profile_store is being written
+    pytest.skip(
+        "profile_store is not there yet: the gateway tests need it", allow_module_level=True
+    )
+
+SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated database per test run, copied for each test (Alembic takes a while)."""
+    path = tmp_path_factory.mktemp("template") / "rapport.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "rapport.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def make_settings(database_url: str) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            # Nothing listens there: any message that reaches "Rasa" fails loudly.
+            "rasa_url": f"http://127.0.0.1:{unused_port()}",
+            "session_secret": SECRET,
+            "max_message_chars": 50,
+            "rasa_timeout_s": 5.0,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def count_customers(database_url: str) -> Callable[[], int]:
+    def count() -> int:
+        engine = make_engine(database_url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                return int(session.scalar(select(func.count()).select_from(Customer)) or 0)
+        finally:
+            engine.dispose()
+
+    return count
+
+
+@dataclass
+class FakeRasa:
+    """A local server speaking Rasa's REST webhook wire format; records what it received."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"text": "Hello!\n\nHow can I help?"}]
+    )
+    status: int = 200
+    url: str = ""
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.received.append(body)
+        if self.status != 200:
+            return web.Response(status=self.status, text="boom")
+        return web.json_response([{"recipient_id": body["sender"], **r} for r in self.replies])
+
+    async def root(self, request: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa: 3.6.21")
+
+
+@pytest.fixture
+async def fake_rasa() -> Any:
+    rasa = FakeRasa()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
+    app.router.add_get("/", rasa.root)
+    server = TestServer(app)
+    await server.start_server()
+    rasa.url = str(server.make_url("")).rstrip("/")
+    yield rasa
+    await server.close()
