@@ -28,7 +28,6 @@ from rapport.settings import Settings
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-DEFAULT_SHOP_NAME = "The Gourmet Butcher"
 _index_key = web.AppKey("index_html", str)
 
 # The page only talks to this gateway; nothing inline, nothing from elsewhere.
@@ -97,7 +96,7 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError("settings.session_secret must be set to sign web chat sessions")
     app = web.Application()
     app[settings_key] = settings
-    shop_name = getattr(settings, "shop_name", DEFAULT_SHOP_NAME)  # until Settings has it
+    shop_name = settings.shop_name
     app[_index_key] = render_index(shop_name, settings.max_message_chars)
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(http_client)

@@ -1,0 +1,20 @@
+"""Understanding what a customer states about themselves: tastes, constraints, habits, name."""
+
+from tastes.describe import describe
+from tastes.facts import extract_facts
+from tastes.forget import extract_forget_subjects
+from tastes.habits import extract_habits
+from tastes.models import StatedFact, StatedHabit
+from tastes.names import extract_name
+from tastes.vocabulary import Vocabulary
+
+__all__ = [
+    "StatedFact",
+    "StatedHabit",
+    "Vocabulary",
+    "describe",
+    "extract_facts",
+    "extract_forget_subjects",
+    "extract_habits",
+    "extract_name",
+]

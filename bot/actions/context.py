@@ -45,6 +45,13 @@ def sessions() -> sessionmaker[Session]:
         return _sessionmaker
 
 
+def configure(factory: sessionmaker[Session] | None) -> None:
+    """Point the actions at another database (tests); None goes back to the environment's."""
+    global _sessionmaker, _catalogue
+    with _lock:
+        _sessionmaker, _catalogue = factory, None
+
+
 async def in_transaction(work: Callable[[Session], T]) -> T:
     """Run one use case in one transaction, off the event loop (the engine is synchronous)."""
 
