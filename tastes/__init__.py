@@ -6,9 +6,11 @@ from tastes.forget import extract_forget_subjects
 from tastes.habits import extract_habits
 from tastes.models import StatedFact, StatedHabit
 from tastes.names import extract_name
-from tastes.vocabulary import Vocabulary
+from tastes.vocabulary import Vocabulary, display_case, proper_nouns
 
 __all__ = [
+    "display_case",
+    "proper_nouns",
     "StatedFact",
     "StatedHabit",
     "Vocabulary",

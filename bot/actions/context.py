@@ -18,7 +18,7 @@ from offers.catalogue import Product as CatalogueProduct
 from profile_store.db import make_engine, make_sessionmaker
 from profile_store.repository import all_offers, all_products
 from rapport.settings import Settings
-from tastes import Vocabulary
+from tastes import Vocabulary, display_case, proper_nouns
 
 T = TypeVar("T")
 
@@ -132,10 +132,16 @@ def _load_catalogue(session: Session) -> Catalogue:
 
 
 def vocabulary_entries(catalogue: Catalogue) -> list[tuple[str, str | None, list[str]]]:
+    """(term, category, synonyms) for every product name and tag, cased as a sentence needs."""
+    proper = proper_nouns(
+        [p.name for p in catalogue.products]
+        + [p.description for p in catalogue.products]
+        + [f"{o.title}. {o.description}" for o in catalogue.offers]
+    )
     entries: list[tuple[str, str | None, list[str]]] = []
     for p in catalogue.products:
-        entries.append((p.name.lower(), p.category, [s.lower() for s in p.synonyms]))
-        entries.extend((tag.lower(), p.category, []) for tag in p.tags)
+        entries.append((display_case(p.name, proper), p.category, list(p.synonyms)))
+        entries.extend((display_case(tag, proper), p.category, []) for tag in p.tags)
     return entries
 
 

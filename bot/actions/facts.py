@@ -20,29 +20,38 @@ from bot.actions.context import (
 from profile_store.repository import ensure_customer, record_habit, record_preference
 from tastes import StatedHabit, describe, extract_facts, extract_habits
 
+# The habit extractor speaks of the customer in the third person ("buys a case of wine").
+SECOND_PERSON = {
+    "shops": "come to the shop",
+    "comes": "come",
+    "has": "have",
+    "buys": "buy",
+    "gets": "get",
+    "picks": "pick",
+    "orders": "order",
+    "stocks": "stock",
+    "treats themselves": "treat yourself",
+}
+FREQUENCY_WORDS = {
+    "weekly": "every week",
+    "monthly": "every month",
+    "daily": "every day",
+    "fortnightly": "every other week",
+}
+
 
 def describe_habit(habit: StatedHabit) -> str:
-    """The bot's words for a habit: 'you usually come on Saturday morning'."""
+    """The bot's words for a habit: 'you usually come to the shop on Saturday morning'."""
     what = habit.what
-    if what.startswith(("shops", "comes")):
-        what = "come to the shop"
-    else:
-        first, _, rest = what.partition(" ")
-        if first.endswith("s") and not first.endswith("ss"):
-            first = first[:-1]
-        what = f"{first} {rest}".strip()
+    for third, second in SECOND_PERSON.items():
+        if what == third or what.startswith(third + " "):
+            what = second + what[len(third) :]
+            break
     parts = [f"you usually {what}"]
     if habit.when:
         parts.append(f"on {habit.when}")
-    if habit.frequency and not habit.when:
-        parts.append(
-            {
-                "weekly": "every week",
-                "monthly": "every month",
-                "daily": "every day",
-                "fortnightly": "every other week",
-            }.get(habit.frequency, habit.frequency)
-        )
+    elif habit.frequency:
+        parts.append(FREQUENCY_WORDS.get(habit.frequency, habit.frequency))
     return " ".join(parts)
 
 

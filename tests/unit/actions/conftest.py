@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.actions import context
+from offers.catalogue import load_catalogue
+from profile_store.repository import upsert_catalogue
+from rapport.settings import ROOT
+
+
+@pytest.fixture
+def shop(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """A profile store holding the demo catalogue, wired into the actions."""
+    catalogue = load_catalogue(ROOT / "catalogue" / "demo.yml")
+    with sessions.begin() as s:
+        upsert_catalogue(
+            s, (asdict(p) for p in catalogue.products), (asdict(o) for o in catalogue.offers)
+        )
+    context.configure(sessions)
+    yield sessions
+    context.configure(None)
+
+
+def tracker(
+    text: str,
+    *,
+    sender: str = "cust-1",
+    intent: str = "share_taste",
+    entities: list[dict[str, Any]] | None = None,
+    channel: str = "web",
+) -> Tracker:
+    return Tracker(
+        sender_id=sender,
+        slots={},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": entities or [],
+            "metadata": {"channel": channel},
+        },
+        events=[{"event": "session_started", "timestamp": 1_700_000_000.0}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run(action: Any, text: str, **kw: Any) -> list[dict[str, Any]]:
+    """Run an action as the action server would, returning the messages it sends."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker(text, **kw), {})
+    return [*dispatcher.messages, *({"event": e} for e in events)]
