@@ -65,6 +65,7 @@ run: setup db train
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts
 
 validate: $(RASA_VENV)/.installed
 	$(RASA) data validate $(RASA_ARGS) --fail-on-warnings

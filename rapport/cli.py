@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from profile_store.db import make_engine, make_sessionmaker, migrate
 from profile_store.export import export_customer
 from profile_store.repository import erase_customer, find_customer, upsert_catalogue
 from rapport.settings import Settings
 
 
-def _sessionmaker(settings: Settings):  # type: ignore[no-untyped-def]
+def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(settings.database_url))
 
 

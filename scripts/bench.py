@@ -114,13 +114,12 @@ def socketio_sender(
         inbox: asyncio.Queue[Any] = asyncio.Queue()
         confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         client.on("bot_uttered", lambda data: inbox.put_nowait(data))
-        client.on(
-            "session_confirm",
-            lambda data: (
-                confirmed.done()
-                or confirmed.set_result(data["session_id"] if isinstance(data, dict) else data)
-            ),
-        )
+
+        def on_confirm(data: Any) -> None:
+            if not confirmed.done():
+                confirmed.set_result(data["session_id"] if isinstance(data, dict) else data)
+
+        client.on("session_confirm", on_confirm)
         await client.connect(url, transports=["websocket"])
         await client.emit("session_request", {"session_id": None})
         session_id = await asyncio.wait_for(confirmed, 10)
