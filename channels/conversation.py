@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.rasa_client import RasaClient, RasaError
+from profile_store.messages import claim_inbound, release_inbound
 from profile_store.repository import resolve_customer
 
 log = logging.getLogger(__name__)
@@ -118,9 +119,18 @@ class ConversationContext:
     customer_locks: _Locks = field(default_factory=_Locks)
 
 
-def _resolve_customer_id(sm: sessionmaker[Session], channel: str, address: str) -> str:
+def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> str | None:
+    """The customer id, or None when this message id was already processed (durably)."""
     with sm.begin() as session:
-        return resolve_customer(session, channel, address).id
+        customer_id = resolve_customer(session, channel, address).id
+        if not claim_inbound(session, channel, message_id, address, customer_id):
+            return None
+        return customer_id
+
+
+def _release(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> None:
+    with sm.begin() as session:
+        release_inbound(session, channel, message_id, address)
 
 
 async def handle_message(
@@ -147,8 +157,11 @@ async def handle_message(
             log.info("duplicate message %s from %s:%s ignored", message_id, channel, address)
             return []
         customer_id = await asyncio.to_thread(
-            _resolve_customer_id, ctx.sessionmaker, channel, address
+            _claim, ctx.sessionmaker, channel, address, message_id
         )
+        if customer_id is None:
+            log.info("duplicate message %s from %s:%s ignored", message_id, channel, address)
+            return []
         metadata = {
             **extra_metadata,
             "channel": channel,
@@ -159,6 +172,8 @@ async def handle_message(
             try:
                 messages = await ctx.rasa.send(customer_id, clean, metadata)
             except RasaError as exc:
+                # Released so that the provider's retry of this message id is processed.
+                await asyncio.to_thread(_release, ctx.sessionmaker, channel, address, message_id)
                 # The customer is told to retry; the log keeps the message so it is not lost.
                 log.warning(
                     "Rasa failed on message %s of customer %s (%s): %s; message was %r",

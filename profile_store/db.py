@@ -48,7 +48,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def migrate(url: str, revision: str = "head") -> None:
+def migrate(url: str, revision: str = "heads") -> None:
     """Bring the schema to `revision` with Alembic: the only way the schema changes."""
     from alembic import command
 

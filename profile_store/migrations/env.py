@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import profile_store.messages  # noqa: F401  (registers its tables on Base.metadata)
 from profile_store.db import make_engine
 from profile_store.models import Base
 

@@ -67,3 +67,36 @@ async def test_a_rejected_message_never_reaches_rasa(database_url: str) -> None:
         await handle_message(ctx, "rest", "alice", "   ", "m1", {})
 
     assert rasa.order == []
+
+
+async def test_a_retried_message_id_is_processed_once_even_after_a_restart(
+    database_url: str,
+) -> None:
+    rasa = RecordingRasa()
+    first = await handle_message(_context(database_url, rasa), "rest", "dora", "2", "wamid.1", {})
+    # A new context is a restarted gateway: its in-memory state is gone, the database is not.
+    again = await handle_message(_context(database_url, rasa), "rest", "dora", "2", "wamid.1", {})
+
+    assert first and again == []
+    assert rasa.order == ["2"]
+
+
+async def test_a_message_that_rasa_failed_on_is_processed_when_retried(database_url: str) -> None:
+    from channels.rasa_client import RasaUnavailable
+
+    class FlakyRasa(RecordingRasa):
+        calls = 0
+
+        async def send(
+            self, sender: str, text: str, metadata: dict[str, Any]
+        ) -> list[dict[str, Any]]:
+            self.calls += 1
+            if self.calls == 1:
+                raise RasaUnavailable("down")
+            return await super().send(sender, text, metadata)
+
+    rasa = FlakyRasa()
+    with pytest.raises(RasaUnavailable):
+        await handle_message(_context(database_url, rasa), "rest", "eve", "2", "id-7", {})
+    assert await handle_message(_context(database_url, rasa), "rest", "eve", "2", "id-7", {})
+    assert rasa.order == ["2"]
