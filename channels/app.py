@@ -12,6 +12,7 @@ from aiohttp import web
 
 from channels import rest
 from channels.conversation import ConversationContext
+from channels.delivery import deliverers_key
 from channels.keys import (
     conversation_key,
     http_client_key,
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError("settings.session_secret must be set to sign web chat sessions")
     app = web.Application()
     app[settings_key] = settings
+    app[deliverers_key] = {}
     shop_name = settings.shop_name
     app[_index_key] = render_index(shop_name, settings.max_message_chars)
     app.cleanup_ctx.append(database)

@@ -37,6 +37,46 @@ class Settings:
     catalogue_path: Path = ROOT / "catalogue" / "demo.yml"
     rasa_timeout_s: float = 30.0
     shop_name: str = "The Gourmet Butcher"
+    # WhatsApp Cloud API (the channel is on when all four secrets are set).
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    # Email: inbound by SMTP listener and/or IMAP polling; outbound through a smarthost.
+    email_address: str = ""  # the shop's address customers write to, e.g. shop@example.com
+    smtp_listen_host: str = "127.0.0.1"
+    smtp_listen_port: int = 0  # 0 = no SMTP listener
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_mailbox: str = "INBOX"
+    imap_ssl: bool = True
+    imap_poll_s: float = 30.0
+    smtp_relay_host: str = ""
+    smtp_relay_port: int = 587
+    smtp_relay_user: str = ""
+    smtp_relay_password: str = ""
+    smtp_relay_starttls: bool = True
+    # Human handoff: when staff answer, in the shop's time zone.
+    opening_hours: str = "Mon-Fri 09:00-18:00; Sat 09:00-13:00"
+    timezone: str = "Europe/Paris"
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return all(
+            (
+                self.whatsapp_phone_number_id,
+                self.whatsapp_access_token,
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+            )
+        )
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.email_address and (self.smtp_listen_port or self.imap_host))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,4 +93,27 @@ class Settings:
             catalogue_path=Path(env.get("RAPPORT_CATALOGUE", str(ROOT / "catalogue" / "demo.yml"))),
             rasa_timeout_s=float(env.get("RAPPORT_RASA_TIMEOUT", str(cls.rasa_timeout_s))),
             shop_name=env.get("RAPPORT_SHOP_NAME", cls.shop_name),
+            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+            whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN", ""),
+            whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
+            whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
+            whatsapp_api_base=env.get("WHATSAPP_API_BASE", cls.whatsapp_api_base).rstrip("/"),
+            email_address=env.get("RAPPORT_EMAIL_ADDRESS", ""),
+            smtp_listen_host=env.get("RAPPORT_SMTP_LISTEN_HOST", cls.smtp_listen_host),
+            smtp_listen_port=int(env.get("RAPPORT_SMTP_LISTEN_PORT", "0")),
+            imap_host=env.get("RAPPORT_IMAP_HOST", ""),
+            imap_port=int(env.get("RAPPORT_IMAP_PORT", str(cls.imap_port))),
+            imap_user=env.get("RAPPORT_IMAP_USER", ""),
+            imap_password=env.get("RAPPORT_IMAP_PASSWORD", ""),
+            imap_mailbox=env.get("RAPPORT_IMAP_MAILBOX", cls.imap_mailbox),
+            imap_ssl=env.get("RAPPORT_IMAP_SSL", "true").lower() in ("1", "true", "yes"),
+            imap_poll_s=float(env.get("RAPPORT_IMAP_POLL_S", str(cls.imap_poll_s))),
+            smtp_relay_host=env.get("RAPPORT_SMTP_RELAY_HOST", ""),
+            smtp_relay_port=int(env.get("RAPPORT_SMTP_RELAY_PORT", str(cls.smtp_relay_port))),
+            smtp_relay_user=env.get("RAPPORT_SMTP_RELAY_USER", ""),
+            smtp_relay_password=env.get("RAPPORT_SMTP_RELAY_PASSWORD", ""),
+            smtp_relay_starttls=env.get("RAPPORT_SMTP_RELAY_STARTTLS", "true").lower()
+            in ("1", "true", "yes"),
+            opening_hours=env.get("RAPPORT_OPENING_HOURS", cls.opening_hours),
+            timezone=env.get("RAPPORT_TIMEZONE", cls.timezone),
         )

@@ -48,6 +48,7 @@ class Stack:
     gateway_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    model: Path = MODEL
 
     @property
     def database_url(self) -> str:
@@ -96,8 +97,8 @@ class Stack:
         )
 
     def start(self, *, timeout_s: float = 240.0) -> Stack:
-        if not MODEL.exists():
-            raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+        if not self.model.exists():
+            raise RuntimeError(f"no trained model at {self.model}: run `make train` first")
         self.workdir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [self.python, "-m", "rapport", "setup"],
