@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from channels import rest
+from channels import rest, whatsapp
 from channels.conversation import ConversationContext
 from channels.delivery import deliverers_key
 from channels.keys import (
@@ -103,6 +103,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(conversation)
+    whatsapp.install(app)  # webhook + Graph client, when the WHATSAPP_* settings are set
     app[sio_key] = make_socketio_server(app, settings.session_secret)
     app.cleanup_ctx.append(socketio_server)
     app.router.add_get("/", index)

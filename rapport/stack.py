@@ -132,7 +132,7 @@ class Stack:
                 "run",
                 "--enable-api",
                 "--model",
-                str(MODEL),
+                str(self.model),
                 "--endpoints",
                 str(endpoints),
                 "--credentials",

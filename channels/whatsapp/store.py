@@ -1,0 +1,172 @@
+"""The profile-store side of the channel: synchronous, one transaction each, run off the loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from profile_store.messages import (
+    OutboundMessage,
+    claim_inbound,
+    last_inbound_at,
+    record_outbound,
+    update_outbound,
+)
+from profile_store.models import Consent, Offer, OfferEvent, OfferEventKind, utcnow
+from profile_store.repository import (
+    find_customer,
+    record_consent,
+    record_offer_event,
+    resolve_customer,
+    set_name,
+)
+
+CHANNEL = "whatsapp"
+OFFERS = "offers"  # the consent purpose
+
+# Later statuses win; an older one arriving late (webhooks are not ordered) changes nothing.
+_STATUS_RANK = {"pending": 0, "accepted": 1, "sent": 2, "delivered": 3, "read": 4}
+
+
+@dataclass(frozen=True)
+class Contact:
+    customer_id: str
+    name: str | None
+
+
+def contact(sm: sessionmaker[Session], wa_id: str, profile_name: str | None) -> Contact:
+    """The customer for this number, created on first contact and named after their profile."""
+    with sm.begin() as session:
+        customer = resolve_customer(session, CHANNEL, wa_id)
+        if not customer.name and profile_name and profile_name.strip():
+            set_name(session, customer.id, profile_name)
+        return Contact(customer.id, customer.name)
+
+
+def claim(sm: sessionmaker[Session], wa_id: str, message_id: str, customer_id: str) -> bool:
+    """True the first time this message id is seen (it also opens the 24-hour window)."""
+    with sm.begin() as session:
+        return claim_inbound(session, CHANNEL, message_id, wa_id, customer_id)
+
+
+def claim_and_consent(
+    sm: sessionmaker[Session], wa_id: str, message_id: str, customer_id: str, granted: bool
+) -> bool:
+    """Record a STOP/START once per message id; False for Meta's retry of the same message."""
+    with sm.begin() as session:
+        if not claim_inbound(session, CHANNEL, message_id, wa_id, customer_id):
+            return False
+        record_consent(session, customer_id, purpose=OFFERS, channel=CHANNEL, granted=granted)
+        return True
+
+
+def record_offer_feedback(
+    sm: sessionmaker[Session],
+    wa_id: str,
+    message_id: str,
+    customer_id: str,
+    offer_id: str,
+    event: str,
+) -> bool:
+    """The customer's tap on an offer's button, recorded once even if Meta delivers it twice."""
+    with sm.begin() as session:
+        # Its own claim key: the message itself is then claimed by the conversation path.
+        if not claim_inbound(session, CHANNEL, f"offer-feedback:{message_id}", wa_id, customer_id):
+            return False
+        record_offer_event(session, customer_id, offer_id=offer_id, event=event, channel=CHANNEL)
+        return True
+
+
+def offers_presented_since(
+    sm: sessionmaker[Session], customer_id: str, since: datetime
+) -> list[tuple[str, str]]:
+    """(offer id, title) of the offers the bot showed this customer on WhatsApp since `since`."""
+    with sm.begin() as session:
+        rows = session.execute(
+            select(OfferEvent.offer_id, Offer.title)
+            .join(Offer, Offer.id == OfferEvent.offer_id)
+            .where(
+                OfferEvent.customer_id == customer_id,
+                OfferEvent.channel == CHANNEL,
+                OfferEvent.event == OfferEventKind.PRESENTED,
+                OfferEvent.at >= since,
+            )
+            .order_by(OfferEvent.id)
+        ).all()
+        return [(str(offer_id), str(title)) for offer_id, title in rows]
+
+
+def reserve(sm: sessionmaker[Session], key: str, wa_id: str, customer_id: str | None) -> bool:
+    """True when nothing was ever sent (or is being sent) under this key: we may send it now."""
+    with sm.begin() as session:
+        _, new = record_outbound(session, CHANNEL, key, wa_id, customer_id)
+        return new
+
+
+def mark(
+    sm: sessionmaker[Session],
+    key: str,
+    status: str,
+    *,
+    provider_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    with sm.begin() as session:
+        update_outbound(
+            session,
+            CHANNEL,
+            idempotency_key=key,
+            status=status,
+            error=error,
+            new_provider_id=provider_id,
+        )
+
+
+def apply_status(
+    sm: sessionmaker[Session], provider_id: str, status: str, error: str | None
+) -> bool:
+    """Record Meta's delivery status for one of our messages; False if unknown or outdated."""
+    with sm.begin() as session:
+        row = session.scalar(
+            select(OutboundMessage).where(
+                OutboundMessage.channel == CHANNEL, OutboundMessage.provider_id == provider_id
+            )
+        )
+        if row is None:
+            return False
+        if status == "failed":
+            if row.status == "read":
+                return False
+        elif status not in _STATUS_RANK or _STATUS_RANK[status] <= _STATUS_RANK.get(row.status, 0):
+            return False
+        row.status = status
+        row.error = error
+        row.updated_at = utcnow()
+        return True
+
+
+def last_message_at(sm: sessionmaker[Session], wa_id: str) -> datetime | None:
+    with sm.begin() as session:
+        return last_inbound_at(session, CHANNEL, wa_id)
+
+
+def offers_consent(sm: sessionmaker[Session], wa_id: str) -> tuple[str | None, bool]:
+    """(customer id, whether their latest word on offers by WhatsApp was yes)."""
+    with sm.begin() as session:
+        customer = find_customer(session, f"{CHANNEL}:{wa_id}")
+        if customer is None:
+            return None, False
+        latest = session.scalar(
+            select(Consent.granted)
+            .where(
+                Consent.customer_id == customer.id,
+                Consent.purpose == OFFERS,
+                Consent.channel == CHANNEL,
+            )
+            .order_by(Consent.at.desc(), Consent.id.desc())
+            .limit(1)
+        )
+        return customer.id, bool(latest)
