@@ -10,9 +10,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from channels import rest, whatsapp
+from channels import console, rest, whatsapp
 from channels.conversation import ConversationContext
 from channels.delivery import deliverers_key
+from channels.email import email_channel
 from channels.keys import (
     conversation_key,
     http_client_key,
@@ -103,6 +104,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(conversation)
+    console.setup(app)  # staff console + human handoff (needs the conversation context)
+    app.cleanup_ctx.append(email_channel)
     whatsapp.install(app)  # webhook + Graph client, when the WHATSAPP_* settings are set
     app[sio_key] = make_socketio_server(app, settings.session_secret)
     app.cleanup_ctx.append(socketio_server)

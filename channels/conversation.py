@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from channels.handoff import CUSTOMER, Handoff
 from channels.rasa_client import RasaClient, RasaError
+from profile_store.handoff import ConversationStatus
 from profile_store.messages import claim_inbound, release_inbound
 from profile_store.repository import resolve_customer
 
@@ -117,6 +119,8 @@ class ConversationContext:
     seen: SeenMessages = field(default_factory=SeenMessages)
     identity_locks: _Locks = field(default_factory=_Locks)
     customer_locks: _Locks = field(default_factory=_Locks)
+    # Who answers each customer, bot or staff (channels/console sets it); None: always the bot.
+    handoff: Handoff | None = None
 
 
 def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> str | None:
@@ -169,7 +173,16 @@ async def handle_message(
             "message_id": message_id,
         }
         async with ctx.customer_locks(customer_id):
+            handoff = ctx.handoff
+            status = ConversationStatus.BOT
+            if handoff is not None:
+                status = await handoff.status(customer_id)
+                if status is ConversationStatus.CLOSED:
+                    # A closed conversation reopens with the bot when the customer writes again.
+                    status = await handoff.transition_locked(customer_id, "reopen", CUSTOMER)
             try:
+                # Even while a person answers, Rasa gets the message (it is paused and only
+                # records it) so that the tracker holds the whole transcript.
                 messages = await ctx.rasa.send(customer_id, clean, metadata)
             except RasaError as exc:
                 # Released so that the provider's retry of this message id is processed.
@@ -184,5 +197,14 @@ async def handle_message(
                     clean,
                 )
                 raise
+            if handoff is not None:
+                await handoff.customer_wrote(customer_id, channel, clean, status)
+                # THE gate, the only one: while staff have the conversation the bot says
+                # nothing to the customer, whatever Rasa answered.
+                if status is not ConversationStatus.BOT:
+                    await handoff.keep_paused(customer_id, messages)
+                    messages = []
+                else:
+                    messages = await handoff.bot_replied(customer_id, messages)
         ctx.seen.add(key)
         return messages

@@ -24,6 +24,7 @@ import socketio
 from aiohttp import web
 
 from channels.conversation import RejectedMessage, handle_message
+from channels.delivery import register
 from channels.keys import conversation_key
 from channels.rasa_client import RasaError
 
@@ -161,6 +162,9 @@ class WebChat:
         self._sio = sio
         self._secret = secret
         self._sessions: dict[str, str] = {}
+        # The sockets open on each web address, so staff answers reach every tab of a customer.
+        self._sids: dict[str, set[str]] = {}
+        register(app, CHANNEL, self.deliver)
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
         sio.on(SESSION_REQUEST_EVT, self.session_request)
@@ -170,7 +174,22 @@ class WebChat:
         return True
 
     async def disconnect(self, sid: str, *args: object) -> None:
-        self._sessions.pop(sid, None)
+        self._forget_socket(sid)
+
+    def _forget_socket(self, sid: str) -> None:
+        session_id = self._sessions.pop(sid, None)
+        if session_id is not None:
+            sids = self._sids.get(web_address(session_id), set())
+            sids.discard(sid)
+            if not sids:
+                self._sids.pop(web_address(session_id), None)
+
+    async def deliver(self, address: str, messages: list[dict[str, Any]]) -> None:
+        """Emit messages (e.g. a staff answer) to every socket open on this web address."""
+        for sid in list(self._sids.get(address, ())):
+            for message in messages:
+                for payload in render_bot_message(message):
+                    await self._sio.emit(BOT_MESSAGE_EVT, payload, to=sid)
 
     async def _error(self, sid: str, code: str, message: str) -> None:
         await self._sio.emit(ERROR_EVT, error_payload(code, message), to=sid)
@@ -182,7 +201,9 @@ class WebChat:
                 return
             requested = (data or {}).get("session_id")
             session_id = confirm_session(self._secret, requested)
+            self._forget_socket(sid)
             self._sessions[sid] = session_id
+            self._sids.setdefault(web_address(session_id), set()).add(sid)
             await self._sio.emit(SESSION_CONFIRM_EVT, session_id, to=sid)
         except Exception:
             log.exception("session_request failed on socket %s", sid)

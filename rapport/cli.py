@@ -31,10 +31,11 @@ def cmd_catalogue_import(settings: Settings, args: argparse.Namespace) -> int:
     from offers.catalogue import CatalogueError, load_catalogue
 
     path = Path(args.path or settings.catalogue_path)
+    offers = getattr(args, "offers", None)
     try:
-        catalogue = load_catalogue(path)
-    except FileNotFoundError:
-        print(f"error: catalogue file not found: {path}", file=sys.stderr)
+        catalogue = load_catalogue(path, offers=offers)
+    except FileNotFoundError as exc:
+        print(f"error: catalogue file not found: {exc.filename or path}", file=sys.stderr)
         return 2
     except CatalogueError as exc:
         print(
@@ -96,6 +97,33 @@ def cmd_profile_erase(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_add(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from profile_store.handoff import UsernameTaken, add_staff, hash_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with _sessionmaker(settings).begin() as session:
+            add_staff(session, args.username, args.first_name, password_hash)
+    except UsernameTaken:
+        print(f"error: there is already a staff account {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"staff account {args.username!r} ({args.first_name}) can log in at /console")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -116,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue = sub.add_parser("catalogue", help="the product and offer catalogue")
     catalogue_sub = catalogue.add_subparsers(dest="action", required=True)
     imp = catalogue_sub.add_parser("import", help="import or update products and offers")
-    imp.add_argument("path", nargs="?", help="a .yml/.yaml or .csv file (default: demo)")
+    imp.add_argument(
+        "path", nargs="?", help="a .yml/.yaml or products .csv file, or a folder (default: demo)"
+    )
+    imp.add_argument("--offers", help="also import the offers of this .csv/.yml file")
     imp.set_defaults(func=cmd_catalogue_import)
 
     profile = sub.add_parser("profile", help="one customer's profile")
@@ -129,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("ref")
     erase.add_argument("--yes", action="store_true", help="confirm the erasure")
     erase.set_defaults(func=cmd_profile_erase)
+
+    staff = sub.add_parser("staff", help="staff accounts for the console")
+    staff_sub = staff.add_subparsers(dest="action", required=True)
+    add = staff_sub.add_parser("add", help="create a staff account (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--first-name", required=True, help="shown to customers with each answer")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.set_defaults(func=cmd_staff_add)
     return parser
 
 

@@ -59,6 +59,10 @@ class Settings:
     smtp_relay_user: str = ""
     smtp_relay_password: str = ""
     smtp_relay_starttls: bool = True
+    email_max_bytes: int = 10_000_000  # larger mails are refused at SMTP level (552)
+    email_max_per_sender_per_hour: int = 20  # beyond it a sender's mails get no answer
+    # The relay's authserv-id: only its Authentication-Results are trusted ("" = the topmost).
+    email_authserv_id: str = ""
     # Human handoff: when staff answer, in the shop's time zone.
     opening_hours: str = "Mon-Fri 09:00-18:00; Sat 09:00-13:00"
     timezone: str = "Europe/Paris"
@@ -114,6 +118,13 @@ class Settings:
             smtp_relay_password=env.get("RAPPORT_SMTP_RELAY_PASSWORD", ""),
             smtp_relay_starttls=env.get("RAPPORT_SMTP_RELAY_STARTTLS", "true").lower()
             in ("1", "true", "yes"),
+            email_max_bytes=int(env.get("RAPPORT_EMAIL_MAX_BYTES", str(cls.email_max_bytes))),
+            email_max_per_sender_per_hour=int(
+                env.get(
+                    "RAPPORT_EMAIL_MAX_PER_SENDER_PER_HOUR", str(cls.email_max_per_sender_per_hour)
+                )
+            ),
+            email_authserv_id=env.get("RAPPORT_EMAIL_AUTHSERV_ID", ""),
             opening_hours=env.get("RAPPORT_OPENING_HOURS", cls.opening_hours),
             timezone=env.get("RAPPORT_TIMEZONE", cls.timezone),
         )

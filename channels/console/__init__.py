@@ -1,0 +1,433 @@
+"""The staff console, served by the gateway under /console.
+
+Pages and API:
+  GET  /console                         the console (static page; the script does the rest)
+  POST /console/api/login               {"username", "password"} → session cookie + CSRF token
+  POST /console/api/logout
+  GET  /console/api/me                  who is logged in, and the CSRF token
+  GET  /console/api/queue               waiting conversations (oldest first) and active ones
+  GET  /console/api/conversations/{id}  status, transcript (Rasa tracker), profile, action log
+  POST /console/api/conversations/{id}/take | hand_back | close
+  POST /console/api/conversations/{id}/reply   {"text"}
+  POST /console/api/conversations/{id}/facts   {"subject", "polarity", "stated", "reason"?}
+  GET  /console/ws                      live events (messages, status changes, profile changes)
+
+Every POST but login needs the session cookie (HttpOnly, SameSite=Strict) and the
+X-CSRF-Token header; every POST and the websocket refuse a foreign Origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from channels.console.auth import (
+    COOKIE,
+    CSRF_HEADER,
+    Sessions,
+    StaffSession,
+    csrf_ok,
+    same_origin,
+)
+from channels.delivery import deliver
+from channels.handoff import (
+    Actor,
+    ConsoleHub,
+    Handoff,
+    HandoffRefused,
+    RasaTracker,
+    parse_schedule,
+    transcript,
+)
+from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
+from channels.rasa_client import RasaError
+from profile_store.export import export_customer
+from profile_store.handoff import (
+    StaffAccount,
+    conversation_of,
+    events_of,
+    find_staff,
+    latest_inbound,
+    recent_customers,
+    record_event,
+    verify_password,
+    waiting_queue,
+)
+from profile_store.models import Customer, utcnow
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 16 * 1024
+ACTIVE_WINDOW = timedelta(hours=24)
+
+handoff_key = web.AppKey("handoff", Handoff)
+staff_sessions_key = web.AppKey("staff_sessions", Sessions)
+
+
+class _Sockets(set[web.WebSocketResponse]):
+    """The open console sockets, closed on shutdown."""
+
+
+_sockets_key = web.AppKey("console_sockets", _Sockets)
+
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+Handler = Callable[[web.Request, StaffSession], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": message, "code": code}, status=status)
+
+
+def _origin_ok(request: web.Request) -> bool:
+    return same_origin(request.headers.get("Origin"), request.host, request.scheme)
+
+
+def _staff(request: web.Request) -> StaffSession | None:
+    return request.app[staff_sessions_key].get(request.cookies.get(COOKIE))
+
+
+def _actor(session: StaffSession) -> Actor:
+    return Actor("staff", session.staff_id, session.username, session.first_name)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise HandoffRefused("body_too_large", "The request is too large.", 413)
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise HandoffRefused("body_too_large", "The request is too large.", 413)
+    try:
+        body = json.loads(raw.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HandoffRefused("invalid_body", "The body is not JSON.", 400) from exc
+    if not isinstance(body, dict):
+        raise HandoffRefused("invalid_body", "The body must be a JSON object.", 400)
+    return body
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise HandoffRefused("invalid_body", f"`{name}` must be text.", 400)
+    return value
+
+
+def staff_only(handler: Handler, *, changes_state: bool) -> Callable[..., Any]:
+    """Require a login; for state-changing requests also the CSRF token and our Origin."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        session = _staff(request)
+        if session is None:
+            return _error(401, "login_required", "Log in first.")
+        if changes_state and not (
+            _origin_ok(request) and csrf_ok(session, request.headers.get(CSRF_HEADER))
+        ):
+            return _error(403, "csrf", "Missing or wrong CSRF token.")
+        try:
+            return await handler(request, session)
+        except HandoffRefused as refused:
+            return _error(refused.status, refused.code, refused.message)
+        except RasaError:
+            return _error(503, "assistant_unavailable", "Rasa is unavailable; retry shortly.")
+
+    return wrapped
+
+
+# --- pages and login -------------------------------------------------------------------
+
+
+async def page(request: web.Request) -> web.Response:
+    return web.FileResponse(STATIC_DIR / "console.html", headers=_PAGE_HEADERS)  # type: ignore[return-value]
+
+
+async def login(request: web.Request) -> web.Response:
+    if not _origin_ok(request):
+        return _error(403, "csrf", "Foreign origin.")
+    try:
+        body = await _json_body(request)
+        username, password = _text(body, "username").strip(), _text(body, "password")
+    except HandoffRefused as refused:
+        return _error(refused.status, refused.code, refused.message)
+    sm = request.app[sessionmaker_key]
+
+    def check() -> StaffAccount | None:
+        with sm.begin() as db:
+            account = find_staff(db, username)
+            if not verify_password(account.password_hash if account else None, password):
+                return None
+            assert account is not None
+            record_event(db, customer_id=None, action="login", actor="staff", staff_id=account.id)
+            return account
+
+    account = await asyncio.to_thread(check)
+    if account is None:
+        return _error(401, "bad_login", "Wrong username or password.")
+    token, session = request.app[staff_sessions_key].open(
+        account.id, account.username, account.first_name
+    )
+    response = web.json_response(
+        {"username": session.username, "first_name": session.first_name, "csrf": session.csrf}
+    )
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+        path="/console",
+        max_age=int(request.app[staff_sessions_key].ttl_s),
+    )
+    return response
+
+
+async def logout(request: web.Request, session: StaffSession) -> web.Response:
+    request.app[staff_sessions_key].close(request.cookies.get(COOKIE))
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/console")
+    return response
+
+
+async def me(request: web.Request, session: StaffSession) -> web.Response:
+    return web.json_response(
+        {"username": session.username, "first_name": session.first_name, "csrf": session.csrf}
+    )
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+async def queue(request: web.Request, session: StaffSession) -> web.Response:
+    sm = request.app[sessionmaker_key]
+    now = utcnow()
+
+    def read() -> dict[str, Any]:
+        with sm() as db:
+
+            def row(customer_id: str) -> dict[str, Any]:
+                customer = db.get(Customer, customer_id)
+                conversation = conversation_of(db, customer_id)
+                inbound = latest_inbound(db, customer_id)
+                agent = (
+                    db.get(StaffAccount, conversation.agent_id)
+                    if conversation and conversation.agent_id
+                    else None
+                )
+                since = conversation.waiting_since if conversation else None
+                return {
+                    "customer_id": customer_id,
+                    "name": customer.name if customer else None,
+                    "channel": inbound.channel if inbound else None,
+                    "status": conversation.status.value if conversation else "bot",
+                    "agent": agent.first_name if agent else None,
+                    "waiting_since": since.isoformat() if since else None,
+                    "waiting_s": int((now - since).total_seconds()) if since else None,
+                    "last_message_at": inbound.received_at.isoformat() if inbound else None,
+                }
+
+            waiting = [row(c.customer_id) for c in waiting_queue(db)]
+            waiting_ids = {w["customer_id"] for w in waiting}
+            active = [
+                row(cid)
+                for cid, _at in recent_customers(db, now - ACTIVE_WINDOW)
+                if cid not in waiting_ids
+            ]
+            return {"waiting": waiting, "active": active}
+
+    return web.json_response(await asyncio.to_thread(read))
+
+
+async def conversation(request: web.Request, session: StaffSession) -> web.Response:
+    customer_id = request.match_info["customer_id"]
+    sm = request.app[sessionmaker_key]
+
+    def read() -> dict[str, Any] | None:
+        with sm() as db:
+            if db.get(Customer, customer_id) is None:
+                return None
+            current = conversation_of(db, customer_id)
+            agent = db.get(StaffAccount, current.agent_id) if current and current.agent_id else None
+            inbound = latest_inbound(db, customer_id)
+            names = {a.id: a.first_name for a in db.query(StaffAccount)}
+            return {
+                "customer_id": customer_id,
+                "status": current.status.value if current else "bot",
+                "agent": agent.first_name if agent else None,
+                "mine": bool(agent and agent.id == session.staff_id),
+                "channel": inbound.channel if inbound else None,
+                "profile": export_customer(db, customer_id),
+                "log": [
+                    {
+                        "action": e.action,
+                        "from": e.from_status,
+                        "to": e.to_status,
+                        "by": names.get(e.staff_id, e.actor) if e.staff_id else e.actor,
+                        "at": e.at.isoformat(),
+                    }
+                    for e in events_of(db, customer_id)
+                ],
+            }
+
+    found = await asyncio.to_thread(read)
+    if found is None:
+        return _error(404, "unknown_customer", "No such customer.")
+    try:
+        found["transcript"] = transcript(await request.app[handoff_key].tracker.events(customer_id))
+    except RasaError:
+        found["transcript"], found["transcript_error"] = [], "Rasa is unavailable."
+    return web.json_response(found)
+
+
+# --- staff actions ---------------------------------------------------------------------
+
+
+async def take(request: web.Request, session: StaffSession) -> web.Response:
+    handoff = request.app[handoff_key]
+    status = await handoff.take(request.match_info["customer_id"], _actor(session))
+    return web.json_response({"status": status.value})
+
+
+async def hand_back(request: web.Request, session: StaffSession) -> web.Response:
+    handoff = request.app[handoff_key]
+    customer_id = request.match_info["customer_id"]
+    await _must_hold(handoff, customer_id, session)
+    status = await handoff.hand_back(customer_id, _actor(session))
+    return web.json_response({"status": status.value})
+
+
+async def close(request: web.Request, session: StaffSession) -> web.Response:
+    handoff = request.app[handoff_key]
+    customer_id = request.match_info["customer_id"]
+    await _must_hold(handoff, customer_id, session)
+    status = await handoff.close(customer_id, _actor(session))
+    return web.json_response({"status": status.value})
+
+
+async def _must_hold(handoff: Handoff, customer_id: str, session: StaffSession) -> None:
+    """Only the agent who took a conversation hands it back or closes it (waiting: anyone)."""
+
+    def check() -> None:
+        with handoff.sessions() as db:
+            current = conversation_of(db, customer_id)
+            if current and current.agent_id is not None and current.agent_id != session.staff_id:
+                raise HandoffRefused("not_yours", "Another agent has this conversation.")
+
+    await asyncio.to_thread(check)
+
+
+async def reply(request: web.Request, session: StaffSession) -> web.Response:
+    body = await _json_body(request)
+    shown = await request.app[handoff_key].reply(
+        request.match_info["customer_id"], _actor(session), _text(body, "text")
+    )
+    return web.json_response({"sent": shown})
+
+
+async def add_fact(request: web.Request, session: StaffSession) -> web.Response:
+    body = await _json_body(request)
+    await request.app[handoff_key].add_fact(
+        request.match_info["customer_id"],
+        _actor(session),
+        subject=_text(body, "subject"),
+        polarity=_text(body, "polarity"),
+        stated=_text(body, "stated"),
+        reason=_text(body, "reason") or None,
+    )
+    return web.json_response({"ok": True})
+
+
+# --- live updates ----------------------------------------------------------------------
+
+
+async def live(request: web.Request) -> web.StreamResponse:
+    if _staff(request) is None:
+        return _error(401, "login_required", "Log in first.")
+    if not _origin_ok(request):
+        return _error(403, "csrf", "Foreign origin.")
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    hub = request.app[handoff_key].hub
+    events = hub.subscribe()
+    request.app[_sockets_key].add(ws)
+
+    async def pump() -> None:
+        while True:
+            event = await events.get()
+            # The session may have ended (logout, expiry) while the socket stayed open.
+            if _staff(request) is None:
+                await ws.close()
+                return
+            await ws.send_json(event)
+
+    sender = asyncio.create_task(pump())
+    try:
+        async for message in ws:  # the console only listens; this loop notices the close
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        sender.cancel()
+        hub.unsubscribe(events)
+        request.app[_sockets_key].discard(ws)
+    return ws
+
+
+# --- wiring ------------------------------------------------------------------------------
+
+
+async def _handoff(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    ctx = app[conversation_key]
+    handoff = Handoff(
+        app[sessionmaker_key],
+        RasaTracker(app[http_client_key], settings.rasa_url, settings.rasa_timeout_s),
+        parse_schedule(settings.opening_hours, settings.timezone),
+        ConsoleHub(),
+        ctx.customer_locks,
+        partial(deliver, app),
+    )
+    app[handoff_key] = handoff
+    ctx.handoff = handoff
+    yield
+    sockets = app[_sockets_key]
+    for ws in list(sockets):
+        await ws.close()
+
+
+def setup(app: web.Application) -> None:
+    """Add the console's routes and its cleanup context (after the conversation context)."""
+    settings = app[settings_key]
+    parse_schedule(settings.opening_hours, settings.timezone)  # a bad schedule fails at start
+    app[staff_sessions_key] = Sessions()
+    app[_sockets_key] = _Sockets()
+    app.cleanup_ctx.append(_handoff)
+    app.router.add_get("/console", page)
+    app.router.add_post("/console/api/login", login)
+    app.router.add_post("/console/api/logout", staff_only(logout, changes_state=True))
+    app.router.add_get("/console/api/me", staff_only(me, changes_state=False))
+    app.router.add_get("/console/api/queue", staff_only(queue, changes_state=False))
+    base = "/console/api/conversations/{customer_id}"
+    app.router.add_get(base, staff_only(conversation, changes_state=False))
+    app.router.add_post(f"{base}/take", staff_only(take, changes_state=True))
+    app.router.add_post(f"{base}/hand_back", staff_only(hand_back, changes_state=True))
+    app.router.add_post(f"{base}/close", staff_only(close, changes_state=True))
+    app.router.add_post(f"{base}/reply", staff_only(reply, changes_state=True))
+    app.router.add_post(f"{base}/facts", staff_only(add_fact, changes_state=True))
+    app.router.add_get("/console/ws", live)
+    app.router.add_static("/console/static/", STATIC_DIR)
