@@ -20,12 +20,13 @@ MODEL := models/rapport.tar.gz
 BOT_SOURCES := config.yml bot/domain.yml $(shell find bot/data -name '*.yml' 2>/dev/null)
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
-.PHONY: help setup run test test-unit test-e2e test-bot validate lint train bench db clean nlu-report
+.PHONY: help setup run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
 	@echo "make test   set up what is missing, then run every test (lint, validate, Rasa stories, pytest)"
-	@echo "make bench  latency and throughput through the gateway vs. straight to Rasa"
+	@echo "make bench  latency and throughput through the gateway vs. straight to Rasa, and ranking"
+	@echo "make eval-offers  offer ranking vs. baselines on generated customers"
 	@echo "other: setup train db validate test-bot test-unit test-e2e lint clean"
 
 $(VENV)/.installed: pyproject.toml
@@ -67,11 +68,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts
 
-validate: $(RASA_VENV)/.installed
-	$(RASA) data validate $(RASA_ARGS) --fail-on-warnings
+validate: setup
+	$(PY) scripts/validate.py
 
 test-bot: train
-	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --e2e --out results/core
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q
@@ -82,8 +83,16 @@ test-e2e: setup train
 test: setup lint validate train test-bot
 	$(PY) -m pytest tests -q
 
-bench: setup train
+bench: setup train bench-ranking
 	$(PY) scripts/bench.py
+
+# Ranking for one customer on a generated 5,000-product catalogue (p50/p95/p99, var/bench/).
+bench-ranking: $(VENV)/.installed
+	$(PY) scripts/bench_ranking.py
+
+# Offline evaluation of offers vs. two baselines on 500 generated customers (var/eval/).
+eval-offers: $(VENV)/.installed
+	$(PY) scripts/eval_offers.py
 
 nlu-report: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu bot/data --config config.yml --cross-validation --folds 5 --out results/nlu
