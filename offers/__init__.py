@@ -11,7 +11,18 @@ from offers.catalogue import (
     load_catalogue,
     parse_catalogue,
 )
-from offers.ranking import Fact, RankedOffer, explain, product_terms, rank_offers, violates
+from offers.ranking import (
+    Fact,
+    Habit,
+    OfferEvent,
+    RankedOffer,
+    RankingPolicy,
+    assess_offer,
+    explain,
+    product_terms,
+    rank_offers,
+    violates,
+)
 
 __all__ = [
     "ALLERGENS",
@@ -20,9 +31,13 @@ __all__ = [
     "Catalogue",
     "CatalogueError",
     "Fact",
+    "Habit",
+    "OfferEvent",
     "Offer",
     "Product",
     "RankedOffer",
+    "RankingPolicy",
+    "assess_offer",
     "explain",
     "load_catalogue",
     "parse_catalogue",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -452,8 +453,15 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
     return Catalogue(products=tuple(p for _, p in products), offers=tuple(o for _, o in offers))
 
 
-def _read_csv(path: Path) -> dict[str, Any]:
-    with path.open(newline="", encoding="utf-8") as f:
+_OFFER_LIST_FIELDS = ("products",)
+_SECTION_FILES = ("products", "offers")
+_SUFFIXES = (".yml", ".yaml", ".csv")
+
+
+def _read_csv(path: Path, section: str) -> dict[str, Any]:
+    """Rows of a products or offers CSV as the YAML would hold them; list cells split on '|'."""
+    list_fields = _PRODUCT_LIST_FIELDS if section == "products" else _OFFER_LIST_FIELDS
+    with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         rows: list[dict[str, Any]] = []
         for record in reader:
@@ -463,18 +471,27 @@ def _read_csv(path: Path) -> dict[str, Any]:
                     row["(extra columns)"] = cell
                     continue
                 key = key.strip()
-                text = (cell or "").strip()
-                if key in _PRODUCT_LIST_FIELDS:
+                text = (cell or "").strip() if isinstance(cell, str) else ""
+                if key in list_fields:
                     row[key] = [part.strip() for part in text.split("|") if part.strip()]
                 else:
                     row[key] = text
             rows.append(row)
-    return {"products": rows}
+    return {section: rows}
 
 
-def load_catalogue(path: str | Path) -> Catalogue:
-    """Read and validate a catalogue file: .yml/.yaml (products and offers) or .csv (products)."""
-    path = Path(path)
+def _csv_section(path: Path) -> str:
+    """Which section a CSV holds, from its header: offers have an 'id', products a 'sku'."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        header = [h.strip() for h in next(csv.reader(f), [])]
+    if "sku" in header:
+        return "products"
+    if "id" in header:
+        return "offers"
+    raise CatalogueError([f"{path}: the header has neither 'sku' (products) nor 'id' (offers)"])
+
+
+def _read_file(path: Path, section: str | None = None) -> dict[str, Any]:
     suffix = path.suffix.lower()
     if suffix in (".yml", ".yaml"):
         try:
@@ -482,9 +499,89 @@ def load_catalogue(path: str | Path) -> Catalogue:
         except yaml.YAMLError as e:
             raise CatalogueError([f"{path}: not valid YAML: {e}"]) from e
         if data is None:
-            data = {}
-    elif suffix == ".csv":
-        data = _read_csv(path)
+            return {}
+        if section is not None and isinstance(data, list):
+            return {section: data}  # offers.yml may be a bare list of offers
+        if not isinstance(data, dict):
+            raise CatalogueError([f"{path}: expected a mapping with 'products' and 'offers'"])
+        return data
+    if suffix == ".csv":
+        return _read_csv(path, section or _csv_section(path))
+    raise CatalogueError([f"{path}: unsupported file type {suffix!r}; use .yml, .yaml or .csv"])
+
+
+def _in_folder(folder: Path, name: str) -> Path | None:
+    found = [folder / f"{name}{s}" for s in _SUFFIXES if (folder / f"{name}{s}").is_file()]
+    if len(found) > 1:
+        raise CatalogueError([f"{folder}: both {found[0].name} and {found[1].name}; keep one"])
+    return found[0] if found else None
+
+
+# Where the rows of a merged section came from: (section, first index, count, file).
+_Origin = tuple[str, int, int, Path]
+_ROW = re.compile(r"^(products|offers)\[(\d+)\]")
+
+
+def _merge(
+    into: dict[str, Any], data: Mapping[str, Any], path: Path, origins: list[_Origin]
+) -> None:
+    for key, value in data.items():
+        if key in _SECTION_FILES and isinstance(value, list):
+            existing = into.setdefault(key, [])
+            if isinstance(existing, list):
+                origins.append((key, len(existing), len(value), path))
+                existing.extend(value)
+                continue
+        if key in into:
+            raise CatalogueError([f"{path}: section {key!r} is given twice"])
+        into[key] = value
+
+
+def _locate(problem: str, origins: list[_Origin]) -> str:
+    """Prefix a problem with its file (and CSV line) when rows of several files were merged."""
+    m = _ROW.match(problem)
+    if m is None:
+        return problem
+    section, index = m.group(1), int(m.group(2))
+    for kind, first, count, path in origins:
+        if kind == section and first <= index < first + count:
+            line = f" line {index - first + 2}" if path.suffix.lower() == ".csv" else ""
+            return f"{path.name}{line}: {problem}"
+    return problem
+
+
+def load_catalogue(path: str | Path, *, offers: str | Path | None = None) -> Catalogue:
+    """Read and validate a catalogue: one file, or a folder, plus optionally an offers file.
+
+    `path` is a .yml/.yaml file (products and offers), a products .csv, or a folder holding
+    products.{yml,yaml,csv} and optionally offers.{yml,yaml,csv}. `offers` adds the offers of
+    another file (YAML, or CSV with skus separated by '|'). Every problem is reported at once,
+    each naming its row and field; CSV row n (from 0) is line n + 2 of the file.
+    """
+    path = Path(path)
+    data: dict[str, Any] = {}
+    origins: list[_Origin] = []
+    if path.is_dir():
+        products_file = _in_folder(path, "products")
+        if products_file is None:
+            raise CatalogueError([f"{path}: no products.yml, products.yaml or products.csv"])
+        _merge(data, _read_file(products_file, "products"), products_file, origins)
+        if (offers_file := _in_folder(path, "offers")) is not None:
+            _merge(data, _read_file(offers_file, "offers"), offers_file, origins)
     else:
-        raise CatalogueError([f"{path}: unsupported file type {suffix!r}; use .yml, .yaml or .csv"])
-    return parse_catalogue(data)
+        if path.suffix.lower() not in _SUFFIXES:
+            raise CatalogueError(
+                [f"{path}: unsupported file type {path.suffix.lower()!r}; use .yml, .yaml or .csv"]
+            )
+        _merge(data, _read_file(path), path, origins)
+    if offers is not None:
+        offers = Path(offers)
+        if not offers.exists():
+            raise FileNotFoundError(2, "No such file", str(offers))
+        _merge(data, _read_file(offers, "offers"), offers, origins)
+    if len(origins) < 2:
+        return parse_catalogue(data)  # one file: rows are numbered as in it
+    try:
+        return parse_catalogue(data)
+    except CatalogueError as e:
+        raise CatalogueError([_locate(p, origins) for p in e.problems]) from None

@@ -7,12 +7,19 @@ products is forbidden by an `avoid` or a `dislike`; only then do likes order wha
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from offers.catalogue import Catalogue, Offer, Product
+from offers.embeddings import SemanticIndex
 from offers.vocabulary import (
     ALLERGEN_GROUP_WORDS,
     MEAT_TAGS,
@@ -20,11 +27,13 @@ from offers.vocabulary import (
     allergens_named,
     content_words,
     diets_named,
+    fold,
     forms,
     phrase,
 )
 
 LIKE, DISLIKE, AVOID = "like", "dislike", "avoid"
+PRESENTED, ACCEPTED, DECLINED = "presented", "accepted", "declined"
 
 # How strongly a like matches one term of a product.
 EXACT = 1.0  # "veal paupiettes" ~ "veal paupiettes"
@@ -58,7 +67,7 @@ _MONTHS = (
     "November",
     "December",
 )
-GENERAL_REASON = "it's one of this week's offers and fits everything you've told me"
+GENERAL_REASON = "because it's one of this week's offers and fits everything you've told me"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,34 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Habit:
+    """A habit the customer told us about, as the profile store holds it."""
+
+    what: str  # "shops", "buys a case of wine"
+    when: str | None  # "Saturday morning"
+    stated: str
+    channel: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class OfferEvent:
+    """What happened to an offer with this customer: presented, accepted or declined."""
+
+    offer_id: str
+    event: str  # "presented" | "accepted" | "declined"
+    at: datetime  # tz-aware UTC
+
+
+@dataclass(frozen=True)
+class PastOffer:
+    """An offer the customer accepted before, named in an explanation."""
+
+    title: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RankedOffer:
     """An offer chosen for a customer, its products (matched ones first) and why."""
 
@@ -81,6 +118,8 @@ class RankedOffer:
     products: tuple[Product, ...]
     score: float
     because: tuple[Fact, ...]  # the likes it answers, strongest first; empty for general offers
+    liked: tuple[PastOffer, ...] = ()  # a similar offer the customer accepted before
+    habit: Habit | None = None  # the habit that made it timely (weekend offers)
 
 
 def _identity_texts(p: Product) -> list[str]:
@@ -190,34 +229,205 @@ def _like_score(subject: Phrase, terms: Iterable[Phrase]) -> float:
 
 
 @dataclass(frozen=True)
-class _Match:
-    """How an offer's products answer the customer's likes."""
+class RankingPolicy:
+    """The shop's rules for how often and how many offers, and how much each signal weighs."""
 
-    score: float
-    because: tuple[Fact, ...]
-    products: tuple[Product, ...]  # matched products first
+    repeat_after_days: int = 14  # an offer shown (or answered) is not shown again sooner
+    per_turn: int = 3  # at most this many offers in one answer
+    semantic_threshold: float = 0.45  # cosine below which a product is not like the subject
+    semantic_weight: float = 0.7  # a perfect semantic match weighs less than a BROADER lexical one
+    habit_boost: float = 0.3  # weekend offers for a weekend shopper, from Thursday on
+    feedback_weight: float = 0.4  # per accepted (+) or declined (-) similar offer
+    feedback_days: int = 180  # answers older than this no longer steer the ranking
+    diversity: float = 0.35  # MMR penalty for resembling an offer already chosen this turn
 
 
-def _match(products: Sequence[Product], likes: Sequence[Fact]) -> _Match:
-    matched: list[tuple[float, Fact]] = []
-    product_best: dict[str, float] = {}
-    for like in likes:
-        subject = phrase(like.subject)
-        if not subject:
-            continue
-        best = 0.0
-        for p in products:
-            s = _like_score(subject, _identity_phrases(p))
-            product_best[p.sku] = max(product_best.get(p.sku, 0.0), s)
-            best = max(best, s)
-        if best > 0:
-            matched.append((best, like))
-    # Strongest first, then the most recently stated, then by subject for a stable order.
-    matched.sort(key=lambda m: (-m[0], -m[1].at.timestamp(), m[1].subject))
-    scores = [s for s, _ in matched]
-    total = scores[0] + OTHER_LIKES_WEIGHT * sum(scores[1:]) if scores else 0.0
-    ordered = sorted(products, key=lambda p: -product_best.get(p.sku, 0.0))
-    return _Match(score=total, because=tuple(f for _, f in matched), products=tuple(ordered))
+DEFAULT_POLICY = RankingPolicy()
+_THURSDAY = 3
+_WEEKEND_WORDS = frozenset({"saturday", "sunday", "weekend", "weekends", "saturdays", "sundays"})
+
+
+def shops_at_weekend(h: Habit) -> bool:
+    """True if the habit places the customer's shopping on a Saturday, Sunday or the weekend."""
+    return bool(_WEEKEND_WORDS.intersection(fold(f"{h.when or ''} {h.what}").split()))
+
+
+class _Index:
+    """What ranking needs from one catalogue, precomputed once: sets and arrays, no text."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.products = catalogue.products
+        self.row = {p.sku: i for i, p in enumerate(self.products)}
+        self.skus = tuple(p.sku for p in self.products)
+        n = len(self.products)
+        self.word_rows: dict[str, set[int]] = {}
+        self.like_rows: dict[str, set[int]] = {}
+        self.allergen_rows: dict[str, set[int]] = {}
+        self.diet_rows: dict[str, set[int]] = {}
+        for i, p in enumerate(self.products):
+            for ph in _all_phrases(p):
+                for w in ph:
+                    self.word_rows.setdefault(w, set()).add(i)
+            for ph in _identity_phrases(p):
+                for w in content_words(ph):
+                    self.like_rows.setdefault(w, set()).add(i)
+            for a in p.allergens:
+                self.allergen_rows.setdefault(a, set()).add(i)
+            for d in p.diets:
+                self.diet_rows.setdefault(d, set()).add(i)
+        self.offers: list[Offer] = []
+        members: list[npt.NDArray[np.int64]] = []
+        for offer in catalogue.offers:
+            rows = [self.row[p.sku] for p in catalogue.products_of(offer)]
+            if rows:
+                self.offers.append(offer)
+                members.append(np.asarray(rows, dtype=np.int64))
+        self.members = members
+        self.position = {o.id: j for j, o in enumerate(self.offers)}
+        self.flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
+        self.starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int64)
+        self.weekend = np.asarray([o.weekend for o in self.offers], dtype=bool)
+        self.offer_ids = [o.id for o in self.offers]
+        categories: list[str] = []
+        self.tags: list[frozenset[str]] = []
+        for m in members:
+            counts: dict[str, int] = {}
+            for i in m:
+                counts[self.products[i].category] = counts.get(self.products[i].category, 0) + 1
+            # Ties go to the first product's counter: "côte de bœuf with a wine" is butcher's.
+            categories.append(max(counts, key=lambda c: counts[c]))
+            self.tags.append(frozenset(t for i in m for t in self.products[i].tags))
+        codes = {c: k for k, c in enumerate(sorted(set(categories)))}
+        self.category = np.asarray([codes[c] for c in categories], dtype=np.int64)
+        self.category_names = categories
+        self.size = n
+        self._lock = threading.Lock()
+        self._forbidden: dict[tuple[str, Phrase], npt.NDArray[np.bool_]] = {}
+        self._lexical: dict[Phrase, npt.NDArray[np.float64]] = {}
+        self._available: dict[date, npt.NDArray[np.bool_]] = {}
+        self._similar: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+        self._centroids: dict[int, npt.NDArray[np.float32]] = {}
+
+    def per_offer_max(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """For each offer, the largest value among its products (rows of `values`)."""
+        if not self.offers:
+            return values[:0]
+        return np.maximum.reduceat(values[self.flat], self.starts, axis=0)
+
+    def available(self, day: date) -> npt.NDArray[np.bool_]:
+        with self._lock:
+            found = self._available.get(day)
+        if found is None:
+            found = np.asarray([o.is_available_on(day) for o in self.offers], dtype=bool)
+            with self._lock:
+                self._available[day] = found
+        return found
+
+    def forbidden(self, rule: _Rule) -> npt.NDArray[np.bool_]:
+        """Products this rule forbids; candidates come from the word and allergen indexes, then
+        `rule.forbids` has the last word, so the index can only make ranking faster."""
+        key = (rule.fact.polarity, phrase(rule.fact.subject))
+        with self._lock:
+            found = self._forbidden.get(key)
+        if found is not None:
+            return found
+        candidates: set[int] = set()
+        for a in rule.allergens:
+            candidates |= self.allergen_rows.get(a, set())
+        everyone = range(self.size)
+        for d in rule.diets:
+            suitable = self.diet_rows.get(d, set())
+            candidates.update(i for i in everyone if i not in suitable)
+        if rule.subject:
+            sets = [self.word_rows.get(w, set()) for w in rule.subject]
+            candidates |= set.intersection(*sets) if sets else set()
+        mask = np.zeros(self.size, dtype=bool)
+        for i in candidates:
+            mask[i] = rule.forbids(self.products[i])
+        with self._lock:
+            self._forbidden[key] = mask
+        return mask
+
+    def lexical(self, subject: Phrase) -> npt.NDArray[np.float64]:
+        """How well each product's identity answers a liked subject (0 for most)."""
+        with self._lock:
+            found = self._lexical.get(subject)
+        if found is not None:
+            return found
+        scores = np.zeros(self.size, dtype=np.float64)
+        candidates: set[int] = set()
+        for w in content_words(subject):
+            candidates |= self.like_rows.get(w, set())
+        for i in candidates:
+            scores[i] = _like_score(subject, _identity_phrases(self.products[i]))
+        with self._lock:
+            if len(self._lexical) > 8192:
+                self._lexical.clear()
+            self._lexical[subject] = scores
+        return scores
+
+    def centroids(self, semantic: SemanticIndex) -> npt.NDArray[np.float32]:
+        key = id(semantic)
+        with self._lock:
+            found = self._centroids.get(key)
+        if found is None:
+            sums = np.add.reduceat(semantic.products[self.flat], self.starts, axis=0)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            found = np.asarray(sums / norms, dtype=np.float32)
+            with self._lock:
+                self._centroids = {key: found}
+        return found
+
+    def similar_to(self, j: int, semantic: SemanticIndex | None) -> npt.NDArray[np.float64]:
+        """How much every offer resembles offer j, 0..1: same counter and shared tags, or, with
+        embeddings, how close their products are in meaning (whichever says more)."""
+        key = (j, id(semantic) if semantic is not None else 0)
+        with self._lock:
+            found = self._similar.get(key)
+        if found is not None:
+            return found
+        same = (self.category == self.category[j]).astype(np.float64)
+        mine = self.tags[j]
+        shared = np.asarray(
+            [len(mine & t) / len(mine | t) if mine or t else 0.0 for t in self.tags]
+        )
+        sim = 0.5 * same + 0.5 * shared
+        if semantic is not None:
+            c = self.centroids(semantic)
+            sim = np.maximum(sim, np.clip(c @ c[j], 0.0, 1.0).astype(np.float64))
+        sim[j] = 1.0
+        with self._lock:
+            if len(self._similar) > 16384:
+                self._similar.clear()
+            self._similar[key] = sim
+        return sim
+
+
+_index_lock = threading.Lock()
+_index_cache: dict[int, tuple[weakref.ref[Catalogue], _Index]] = {}
+
+
+def _index(catalogue: Catalogue) -> _Index:
+    with _index_lock:
+        found = _index_cache.get(id(catalogue))
+        if found is not None and found[0]() is catalogue:
+            return found[1]
+    built = _Index(catalogue)
+    with _index_lock:
+        for k in [k for k, (ref, _) in _index_cache.items() if ref() is None]:
+            del _index_cache[k]
+        _index_cache[id(catalogue)] = (weakref.ref(catalogue), built)
+    return built
+
+
+def _recently_seen(history: Iterable[OfferEvent], today: date, days: int) -> set[str]:
+    """Offers shown or answered within the last `days` days (the frequency cap)."""
+    return {e.offer_id for e in history if (today - _utc_day(e.at)).days < days}
+
+
+def _utc_day(at: datetime) -> date:
+    return at.astimezone(UTC).date() if at.tzinfo else at.date()
 
 
 def rank_offers(
@@ -225,29 +435,165 @@ def rank_offers(
     facts: Sequence[Fact],
     *,
     today: date,
-    limit: int = 3,
+    limit: int | None = None,
     exclude_offer_ids: Collection[str] = (),
+    consent: bool = True,
+    history: Sequence[OfferEvent] = (),
+    habits: Sequence[Habit] = (),
+    semantic: SemanticIndex | None = None,
+    policy: RankingPolicy = DEFAULT_POLICY,
 ) -> list[RankedOffer]:
-    """The best `limit` offers running today that break none of the customer's constraints.
+    """The best offers for this customer today, at most `limit` (default: the policy's per turn).
 
-    Offers matching a like come first (higher score first); offers matching none follow with
-    score 0 as general suggestions. Ties are broken by offer id, so the result is deterministic.
+    Hard filters first, and nothing scores its way past them: no consent, no offers; an offer
+    not running today, shown within `policy.repeat_after_days`, excluded by the caller, or with
+    any product an `avoid` or `dislike` forbids is dropped. What is left is scored from likes
+    (lexical, plus semantic when `semantic` is given), weekend timing for weekend shoppers and
+    the customer's answers to earlier offers. Offers with a positive score come first, then
+    general suggestions; within each, offers are picked one by one, each time the best score
+    minus a penalty for resembling one already picked (maximal marginal relevance), so that an
+    answer is not three variants of one thing. Ties go to the lower offer id: deterministic.
     """
-    if limit <= 0:
+    limit = policy.per_turn if limit is None else limit
+    if limit <= 0 or not consent:
         return []
+    ix = _index(catalogue)
+    if semantic is not None and semantic.skus != ix.skus:
+        raise ValueError("the semantic index was built for another catalogue")
+    if not ix.offers:
+        return []
+
+    # --- hard filters
+    keep = ix.available(today).copy()
+    blocked = set(exclude_offer_ids) | _recently_seen(history, today, policy.repeat_after_days)
+    for offer_id in blocked:
+        if (j := ix.position.get(offer_id)) is not None:
+            keep[j] = False
     rules = _rules(facts)
-    likes = [f for f in facts if f.polarity == LIKE]
-    ranked: list[RankedOffer] = []
-    for offer in catalogue.offers:
-        if offer.id in exclude_offer_ids or not offer.is_available_on(today):
-            continue
-        products = catalogue.products_of(offer)
-        if not products or any(_first_violation(p, rules) for p in products):
-            continue
-        m = _match(products, likes)
-        ranked.append(RankedOffer(offer, m.products, m.score, m.because))
-    ranked.sort(key=lambda r: (-r.score, r.offer.id))
-    return ranked[:limit]
+    if rules:
+        forbidden = np.zeros(ix.size, dtype=bool)
+        for rule in rules:
+            forbidden |= ix.forbidden(rule)
+        keep &= ~ix.per_offer_max(forbidden)
+
+    # --- likes: one column per like, product scores, then each offer's best product
+    likes = [f for f in facts if f.polarity == LIKE and phrase(f.subject)]
+    n_offers = len(ix.offers)
+    per_like = np.zeros((n_offers, len(likes)))
+    product_scores = np.zeros((ix.size, len(likes)))
+    if likes:
+        for k, like in enumerate(likes):
+            product_scores[:, k] = ix.lexical(phrase(like.subject))
+        if semantic is not None:
+            cos = semantic.products @ semantic.subjects([like.subject for like in likes]).T
+            t = policy.semantic_threshold
+            meaning = policy.semantic_weight * np.clip((cos - t) / (1.0 - t), 0.0, 1.0)
+            product_scores = np.maximum(product_scores, meaning)
+        per_like = ix.per_offer_max(product_scores)
+    best = per_like.max(axis=1) if likes else np.zeros(n_offers)
+    score = best + OTHER_LIKES_WEIGHT * (per_like.sum(axis=1) - best) if likes else best.copy()
+
+    # --- timing: weekend offers first for someone who shops at the weekend, from Thursday on
+    weekend_habit = next((h for h in habits if shops_at_weekend(h)), None)
+    timed = np.zeros(n_offers, dtype=bool)
+    if weekend_habit is not None and today.weekday() >= _THURSDAY:
+        timed = ix.weekend & keep
+        score = score + policy.habit_boost * timed
+
+    # --- feedback: answers to earlier offers raise (accepted) or lower (declined) similar ones
+    recent = [
+        e
+        for e in history
+        if e.event in (ACCEPTED, DECLINED)
+        and (today - _utc_day(e.at)).days < policy.feedback_days
+        and e.offer_id in ix.position
+    ]
+    accepted_sim: dict[str, npt.NDArray[np.float64]] = {}
+    for e in recent:
+        sim = ix.similar_to(ix.position[e.offer_id], semantic)
+        sign = 1.0 if e.event == ACCEPTED else -1.0
+        score = score + sign * policy.feedback_weight * sim
+        if e.event == ACCEPTED:
+            accepted_sim[e.offer_id] = sim
+
+    # --- choose: positive scores first, each tier picked greedily with a diversity penalty
+    score = np.round(score, 9)
+    candidates = [j for j in np.flatnonzero(keep).tolist()]
+    candidates.sort(key=lambda j: (-score[j], ix.offer_ids[j]))
+    chosen: list[int] = []
+    for tier in ([j for j in candidates if score[j] > 0], [j for j in candidates if score[j] <= 0]):
+        pool = tier[: max(limit * 10, 50)] if limit < len(tier) else tier
+        resemblance = np.zeros(n_offers)
+        for j in chosen:
+            resemblance = np.maximum(resemblance, ix.similar_to(j, semantic))
+        while pool and len(chosen) < limit:
+            pick = min(
+                pool,
+                key=lambda j: (-(score[j] - policy.diversity * resemblance[j]), ix.offer_ids[j]),
+            )
+            pool.remove(pick)
+            chosen.append(pick)
+            resemblance = np.maximum(resemblance, ix.similar_to(pick, semantic))
+        if len(chosen) >= limit:
+            break
+
+    ranked = []
+    for j in chosen:
+        matched = [
+            (float(per_like[j, k]), like) for k, like in enumerate(likes) if per_like[j, k] > 0
+        ]
+        matched.sort(key=lambda m: (-m[0], -m[1].at.timestamp(), m[1].subject))
+        members = ix.members[j].tolist()
+        if likes:
+            top = product_scores[members].max(axis=1)
+            order = sorted(range(len(members)), key=lambda n: -top[n])
+            members = [members[n] for n in order]
+        liked = tuple(
+            PastOffer(catalogue.offer(e.offer_id).title, e.at)
+            for e in sorted(recent, key=lambda e: e.at, reverse=True)
+            if e.event == ACCEPTED
+            and e.offer_id != ix.offer_ids[j]
+            and accepted_sim[e.offer_id][j] >= 0.5
+        )
+        ranked.append(
+            RankedOffer(
+                offer=ix.offers[j],
+                products=tuple(ix.products[i] for i in members),
+                score=float(score[j]),
+                because=tuple(f for _, f in matched),
+                liked=tuple(dict.fromkeys(liked))[:1],
+                habit=weekend_habit if timed[j] else None,
+            )
+        )
+    return ranked
+
+
+def assess_offer(
+    catalogue: Catalogue,
+    offer_id: str,
+    facts: Sequence[Fact],
+    *,
+    today: date,
+    history: Sequence[OfferEvent] = (),
+    habits: Sequence[Habit] = (),
+    semantic: SemanticIndex | None = None,
+    policy: RankingPolicy = DEFAULT_POLICY,
+) -> RankedOffer | None:
+    """One offer as ranking sees it for this customer (for "why this one?"); None if it breaks a
+    constraint or is not running. The frequency cap is ignored: the offer was just shown."""
+    others = {o.id for o in catalogue.offers if o.id != offer_id}
+    found = rank_offers(
+        catalogue,
+        facts,
+        today=today,
+        limit=1,
+        exclude_offer_ids=others,
+        history=[e for e in history if e.offer_id != offer_id],
+        habits=habits,
+        semantic=semantic,
+        policy=policy,
+    )
+    return found[0] if found else None
 
 
 def _day(at: datetime, today: date) -> str:
@@ -256,7 +602,7 @@ def _day(at: datetime, today: date) -> str:
     return text if day.year == today.year else f"{text} {day.year}"
 
 
-def _told(f: Fact, today: date) -> str:
+def _told(f: Fact | Habit, today: date) -> str:
     quoted = '"' + " ".join(f.stated.split()).replace('"', "'") + '"'
     when = f"on {_day(f.at, today)}"
     if f.channel == "staff":
@@ -265,8 +611,30 @@ def _told(f: Fact, today: date) -> str:
     return f"you told me {where + ' ' if where else ''}{when} that {quoted}"
 
 
+def _ago(at: datetime, today: date) -> str:
+    days = (today - _utc_day(at)).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return "a few days ago"
+    if days < 14:
+        return "last week"
+    return f"on {_day(at, today)}"
+
+
 def explain(r: RankedOffer, *, today: date) -> str:
-    """Why this offer, in the customer's own terms: the (at most two) strongest likes it answers."""
-    if not r.because:
+    """Why this offer, in the customer's own terms: at most two reasons, strongest first.
+
+    The likes it answers (quoted, with where and when they were said), then a similar offer the
+    customer accepted, then the habit that makes it timely.
+    """
+    reasons = [_told(f, today) for f in r.because[:2]]
+    if len(reasons) < 2 and r.liked:
+        reasons.append(f'you liked the "{r.liked[0].title}" offer {_ago(r.liked[0].at, today)}')
+    if len(reasons) < 2 and r.habit is not None:
+        reasons.append(f"it runs this weekend and {_told(r.habit, today)}")
+    if not reasons:
         return GENERAL_REASON
-    return "because " + " and ".join(_told(f, today) for f in r.because[:2])
+    return "because " + " and ".join(reasons)

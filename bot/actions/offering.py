@@ -2,17 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions.context import catalogue, channel, conversation_id, customer_id, in_transaction
 from bot.actions.context import today as current_day
-from offers.ranking import Fact, RankedOffer, explain, rank_offers
-from profile_store.repository import active_preferences, ensure_customer, record_offer_event
+from offers.catalogue import Catalogue
+from offers.embeddings import DEFAULT_CACHE_DIR, Encoder, SemanticIndex, semantic_index
+from offers.ranking import (
+    Fact,
+    Habit,
+    OfferEvent,
+    RankedOffer,
+    explain,
+    rank_offers,
+)
+from profile_store.models import Consent
+from profile_store.repository import (
+    active_preferences,
+    ensure_customer,
+    habits,
+    offer_events,
+    record_offer_event,
+)
+
+LAST_OFFERS_SLOT = "last_offer_ids"
+OFFERS_PURPOSE = "offers"
+
+_semantic_lock = threading.Lock()
+_semantic_enabled = True
+_encoder: Encoder | None = None
+
+
+def configure_semantic(*, enabled: bool = True, encoder: Encoder | None = None) -> None:
+    """Use another encoder than the bundled model (tests), or none at all (lexical only)."""
+    global _semantic_enabled, _encoder
+    with _semantic_lock:
+        _semantic_enabled, _encoder = enabled, encoder
+
+
+def _semantic_now(cat: Catalogue) -> SemanticIndex | None:
+    with _semantic_lock:
+        enabled, encoder = _semantic_enabled, _encoder
+    if not enabled or not cat.products:
+        return None
+    return semantic_index(cat, encoder=encoder, cache_dir=DEFAULT_CACHE_DIR)
+
+
+async def semantic_for(cat: Catalogue) -> SemanticIndex | None:
+    """The catalogue's embeddings; the first call of a process loads the model, off the loop."""
+    return await asyncio.to_thread(_semantic_now, cat)
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """Everything ranking needs to know about one customer, read in one transaction."""
+
+    facts: list[Fact]
+    habits: list[Habit]
+    history: list[OfferEvent]
+    consent: bool
 
 
 def facts_of(session: Session, cid: str) -> list[Fact]:
@@ -30,41 +88,104 @@ def facts_of(session: Session, cid: str) -> list[Fact]:
     ]
 
 
+def consents_to_offers(session: Session, cid: str) -> bool:
+    """The latest word on offers, on any channel, decides; no word yet means the customer may
+    ask for offers in conversation."""
+    latest = session.scalars(
+        select(Consent)
+        .where(Consent.customer_id == cid, Consent.purpose == OFFERS_PURPOSE)
+        .order_by(Consent.at.desc(), Consent.id.desc())
+        .limit(1)
+    ).first()
+    return True if latest is None else latest.granted
+
+
+def customer_view(session: Session, cid: str) -> CustomerView:
+    facts = facts_of(session, cid)
+    return CustomerView(
+        facts=facts,
+        habits=[Habit(h.what, h.when, h.stated, h.channel, h.at) for h in habits(session, cid)],
+        history=[OfferEvent(e.offer_id, e.event.value, e.at) for e in offer_events(session, cid)],
+        consent=consents_to_offers(session, cid),
+    )
+
+
+def last_offer_ids(tracker: Tracker) -> list[str]:
+    value = tracker.get_slot(LAST_OFFERS_SLOT)
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def record_events(
+    session: Session, cid: str, offer_ids: Sequence[str], event: str, via: str, conv: str
+) -> None:
+    for offer_id in offer_ids:
+        record_offer_event(
+            session, cid, offer_id=offer_id, event=event, channel=via, conversation_id=conv
+        )
+
+
+def offer_vars(r: RankedOffer, reason: str) -> dict[str, Any]:
+    """The variables every offer response gets."""
+    return {
+        "offer_id": r.offer.id,
+        "title": r.offer.title,
+        "description": r.offer.description,
+        "discount": r.offer.discount,
+        "reason": reason,
+    }
+
+
 class ActionOffer(Action):
+    """Rank, record what is presented, say each offer with its reason, remember what was shown."""
+
+    intro = "utter_offers_intro"
+    nothing = "utter_no_offer"
+
     def name(self) -> str:
         return "action_offer"
+
+    def excluded(self, tracker: Tracker) -> list[str]:
+        return []
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         cat, _ = await catalogue()
         cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
-        facts = await in_transaction(lambda s: facts_of(s, cid))
+        view = await in_transaction(lambda s: customer_view(s, cid))
+        if not view.consent:
+            dispatcher.utter_message(response="utter_offers_paused")
+            return [SlotSet(LAST_OFFERS_SLOT, [])]
+        semantic = await semantic_for(cat)
         day = current_day()
-        ranked: list[RankedOffer] = rank_offers(cat, facts, today=day, limit=3)
+        ranked = rank_offers(
+            cat,
+            view.facts,
+            today=day,
+            exclude_offer_ids=self.excluded(tracker),
+            history=view.history,
+            habits=view.habits,
+            semantic=semantic,
+        )
         if not ranked:
-            dispatcher.utter_message(response="utter_no_offer")
-            return []
-
-        def presented(session: Session) -> None:
-            for r in ranked:
-                record_offer_event(
-                    session,
-                    cid,
-                    offer_id=r.offer.id,
-                    event="presented",
-                    channel=via,
-                    conversation_id=conv,
-                )
-
-        await in_transaction(presented)
-        dispatcher.utter_message(response="utter_offers_intro")
+            dispatcher.utter_message(response=self.nothing)
+            return [SlotSet(LAST_OFFERS_SLOT, [])]
+        shown = [r.offer.id for r in ranked]
+        await in_transaction(lambda s: record_events(s, cid, shown, "presented", via, conv))
+        dispatcher.utter_message(response=self.intro)
         for r in ranked:
-            dispatcher.utter_message(
-                response="utter_offer",
-                title=r.offer.title,
-                description=r.offer.description,
-                discount=r.offer.discount,
-                reason=explain(r, today=day),
-            )
-        return []
+            dispatcher.utter_message(response="utter_offer", **offer_vars(r, explain(r, today=day)))
+        return [SlotSet(LAST_OFFERS_SLOT, shown)]
+
+
+class ActionOtherOffers(ActionOffer):
+    """ "Something else": the next offers, never the ones just shown."""
+
+    intro = "utter_other_offers_intro"
+    nothing = "utter_no_other_offer"
+
+    def name(self) -> str:
+        return "action_other_offers"
+
+    def excluded(self, tracker: Tracker) -> list[str]:
+        return last_offer_ids(tracker)

@@ -128,3 +128,15 @@ def test_habits_are_told_back_in_the_second_person() -> None:
     assert describe_habit(StatedHabit("shops", "Saturday morning", "weekly", "...")) == (
         "you usually come to the shop on Saturday morning"
     )
+
+
+def test_the_action_server_registers_every_action_the_domain_declares() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from rapport.settings import ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["actions"]) <= set(executor.actions)

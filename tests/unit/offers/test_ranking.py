@@ -10,6 +10,7 @@ from offers.catalogue import ALLERGENS, DIETS, Catalogue, Product, parse_catalog
 from offers.ranking import (
     GENERAL_REASON,
     RankedOffer,
+    RankingPolicy,
     explain,
     product_terms,
     rank_offers,
@@ -252,10 +253,15 @@ def test_matched_products_are_listed_first(demo: Catalogue, fact: MakeFact) -> N
     assert ranked[0].products[0].sku == "BUT-010"
 
 
-def test_without_facts_the_order_is_by_offer_id(demo: Catalogue) -> None:
-    ranked = rank_offers(demo, [], today=MONDAY, limit=EVERYTHING)
+def test_without_facts_the_order_is_by_offer_id_before_diversity(demo: Catalogue) -> None:
+    # Diversity reorders general offers by counter (see test_diversity_*); without it, ids decide.
+    plain = RankingPolicy(diversity=0)
+    ranked = rank_offers(demo, [], today=MONDAY, limit=EVERYTHING, policy=plain)
     assert ids(ranked) == sorted(ids(ranked))
     assert all(r.score == 0 and r.because == () for r in ranked)
+    diverse = rank_offers(demo, [], today=MONDAY, limit=EVERYTHING)
+    assert sorted(ids(diverse)) == ids(ranked)
+    assert diverse == rank_offers(demo, [], today=MONDAY, limit=EVERYTHING)
 
 
 def test_ranking_is_deterministic_whatever_the_fact_order(demo: Catalogue, fact: MakeFact) -> None:
@@ -358,7 +364,7 @@ def test_explanation_names_the_channel_in_words(
 def test_explanation_of_a_general_offer(demo: Catalogue) -> None:
     [first, *_] = rank_offers(demo, [], today=MONDAY)
     assert explain(first, today=MONDAY) == (
-        "it's one of this week's offers and fits everything you've told me"
+        "because it's one of this week's offers and fits everything you've told me"
     )
     assert explain(first, today=MONDAY) == GENERAL_REASON
 
