@@ -27,11 +27,6 @@ ROW_ID_MAX = 200
 LIST_BUTTON_LABEL = "See the choices"  # at most 20 characters
 DEFAULT_PROMPT = "Please choose:"
 
-# Offer feedback ids: "offer:<offer id>:accepted|declined"; the webhook records the event.
-OFFER_PREFIX = "offer:"
-OFFER_ACCEPT_TITLE = "I'm interested"
-OFFER_DECLINE_TITLE = "No thanks"
-
 
 @dataclass(frozen=True)
 class Choice:
@@ -196,39 +191,3 @@ def render(to: str, message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render_all(to: str, messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [out for message in messages for out in render(to, message)]
-
-
-def offer_choices(offer_id: str) -> list[dict[str, str]]:
-    return [
-        {"title": OFFER_ACCEPT_TITLE, "payload": f"{OFFER_PREFIX}{offer_id}:accepted"},
-        {"title": OFFER_DECLINE_TITLE, "payload": f"{OFFER_PREFIX}{offer_id}:declined"},
-    ]
-
-
-def attach_offer_choices(
-    messages: Sequence[dict[str, Any]], offers: Sequence[tuple[str, str]]
-) -> list[dict[str, Any]]:
-    """Give each offer the bot presented (id, title) its own "interested / no thanks" buttons.
-
-    The offer's message is the first one naming its title; a message that already has the
-    designer's buttons keeps them.
-    """
-    result = [dict(m) for m in messages]
-    for offer_id, title in offers:
-        wanted = title.casefold().strip()
-        for message in result:
-            text = str(message.get("text") or "")
-            if wanted and wanted in text.casefold() and not message.get("buttons"):
-                message["buttons"] = offer_choices(offer_id)
-                break
-    return result
-
-
-def parse_offer_reply(reply_id: str | None) -> tuple[str, str] | None:
-    """(offer id, "accepted" | "declined") from an offer button's id, else None."""
-    if not reply_id or not reply_id.startswith(OFFER_PREFIX):
-        return None
-    offer_id, _, event = reply_id[len(OFFER_PREFIX) :].rpartition(":")
-    if offer_id and event in ("accepted", "declined"):
-        return offer_id, event
-    return None

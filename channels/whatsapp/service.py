@@ -12,7 +12,7 @@ import logging
 import uuid
 import weakref
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +24,6 @@ from channels.whatsapp.graph import GraphClient, GraphError
 from channels.whatsapp.payload import CustomerMessage, DeliveryStatus, Notification
 from channels.whatsapp.render import (
     Template,
-    attach_offer_choices,
-    parse_offer_reply,
     render_all,
     template_message,
     text_message,
@@ -37,7 +35,6 @@ log = logging.getLogger(__name__)
 CHANNEL = store.CHANNEL
 # The bot's offers are found by the time the action recorded them; the action server's clock
 # may be a little behind the gateway's.
-CLOCK_SKEW = timedelta(seconds=2)
 
 
 class OutsideServiceWindow(Exception):
@@ -181,16 +178,9 @@ class WhatsAppChannel:
                 confirmation = policy.START_CONFIRMATION if granted else policy.STOP_CONFIRMATION
                 await self._send_texts(message, "consent", [confirmation], cid)
             return
+        # A tapped reply button or list row carries the bot's own payload (e.g.
+        # /accept_offer{"offer_id": ...}); the bot's actions record what it means.
         text = message.text
-        offer = parse_offer_reply(text) if message.kind in ("button_reply", "list_reply") else None
-        if offer is not None:
-            offer_id, event = offer
-            await asyncio.to_thread(
-                store.record_offer_feedback, sm, wa_id, mid, cid, offer_id, event
-            )
-            # The bot hears a plain yes or no, which its rules answer anywhere in a dialogue.
-            text = "/affirm" if event == "accepted" else "/deny"
-        started = self._now() - CLOCK_SKEW
         extra = {"profile_name": message.profile_name or who.name, "whatsapp_type": message.kind}
         try:
             replies = await handle_message(self.conversation, CHANNEL, wa_id, text, mid, extra)
@@ -199,9 +189,6 @@ class WhatsAppChannel:
             return
         if not replies:
             return
-        offers = await asyncio.to_thread(store.offers_presented_since, sm, cid, started)
-        if offers:
-            replies = attach_offer_choices(replies, offers)
         await self.send_all(wa_id, cid, mid, render_all(wa_id, replies))
 
     async def record_status(self, status: DeliveryStatus) -> None:

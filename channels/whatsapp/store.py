@@ -15,11 +15,10 @@ from profile_store.messages import (
     record_outbound,
     update_outbound,
 )
-from profile_store.models import Consent, Offer, OfferEvent, OfferEventKind, utcnow
+from profile_store.models import Consent, utcnow
 from profile_store.repository import (
     find_customer,
     record_consent,
-    record_offer_event,
     resolve_customer,
     set_name,
 )
@@ -61,42 +60,6 @@ def claim_and_consent(
             return False
         record_consent(session, customer_id, purpose=OFFERS, channel=CHANNEL, granted=granted)
         return True
-
-
-def record_offer_feedback(
-    sm: sessionmaker[Session],
-    wa_id: str,
-    message_id: str,
-    customer_id: str,
-    offer_id: str,
-    event: str,
-) -> bool:
-    """The customer's tap on an offer's button, recorded once even if Meta delivers it twice."""
-    with sm.begin() as session:
-        # Its own claim key: the message itself is then claimed by the conversation path.
-        if not claim_inbound(session, CHANNEL, f"offer-feedback:{message_id}", wa_id, customer_id):
-            return False
-        record_offer_event(session, customer_id, offer_id=offer_id, event=event, channel=CHANNEL)
-        return True
-
-
-def offers_presented_since(
-    sm: sessionmaker[Session], customer_id: str, since: datetime
-) -> list[tuple[str, str]]:
-    """(offer id, title) of the offers the bot showed this customer on WhatsApp since `since`."""
-    with sm.begin() as session:
-        rows = session.execute(
-            select(OfferEvent.offer_id, Offer.title)
-            .join(Offer, Offer.id == OfferEvent.offer_id)
-            .where(
-                OfferEvent.customer_id == customer_id,
-                OfferEvent.channel == CHANNEL,
-                OfferEvent.event == OfferEventKind.PRESENTED,
-                OfferEvent.at >= since,
-            )
-            .order_by(OfferEvent.id)
-        ).all()
-        return [(str(offer_id), str(title)) for offer_id, title in rows]
 
 
 def reserve(sm: sessionmaker[Session], key: str, wa_id: str, customer_id: str | None) -> bool:

@@ -64,7 +64,7 @@ async def test_offers_come_back_as_interactive_messages_and_a_tap_is_feedback(
     assert interactive, f"offers as interactive messages, got: {offers}"
     assert all(problems(m) == [] for m in offers)
     buttons = interactive[0]["interactive"]["action"]["buttons"]
-    assert [b["reply"]["title"] for b in buttons] == ["I'm interested", "No thanks"]
+    assert [b["reply"]["title"] for b in buttons] == ["Keep one for me", "No thanks"]
 
     accept = buttons[0]["reply"]
     after_tap = await whatsapp.say(meta.button_reply(wa, accept["id"], accept["title"]), wa)

@@ -10,8 +10,6 @@ from channels.whatsapp import policy
 from channels.whatsapp.payload import MalformedNotification, parse_notification
 from channels.whatsapp.render import (
     Template,
-    attach_offer_choices,
-    parse_offer_reply,
     render,
     render_all,
     split_text,
@@ -149,22 +147,19 @@ def test_images_and_native_whatsapp_messages() -> None:
     assert render_all(WA, [{"text": ""}, {}]) == []
 
 
-def test_offers_get_their_own_interested_and_no_thanks_buttons() -> None:
-    replies = [
-        {"text": "Here's what I'd suggest for you:"},
-        {"text": "Veal paupiettes weekend: two for one (-50%). I picked it because you love veal."},
-        {"text": "Comté 24 months: ..."},
-    ]
-    decorated = attach_offer_choices(replies, [("veal-we", "Veal paupiettes weekend")])
-    assert "buttons" not in decorated[0] and "buttons" not in decorated[2]
-    [message] = render(WA, decorated[1])
+def test_offer_buttons_from_the_bot_become_reply_buttons_carrying_their_payload() -> None:
+    offer = {
+        "text": "Veal paupiettes weekend: two for one (-50%). I picked it because you love veal.",
+        "buttons": [
+            {"title": "Keep one for me", "payload": '/accept_offer{"offer_id": "veal-we"}'},
+            {"title": "No thanks", "payload": '/decline_offer{"offer_id": "veal-we"}'},
+        ],
+    }
+    [message] = render(WA, offer)
     assert problems(message) == []
     buttons = message["interactive"]["action"]["buttons"]
-    assert [b["reply"]["title"] for b in buttons] == ["I'm interested", "No thanks"]
-    assert parse_offer_reply(buttons[0]["reply"]["id"]) == ("veal-we", "accepted")
-    assert parse_offer_reply(buttons[1]["reply"]["id"]) == ("veal-we", "declined")
-    assert parse_offer_reply("/affirm") is None
-    assert parse_offer_reply("offer:x:maybe") is None
+    assert [b["reply"]["title"] for b in buttons] == ["Keep one for me", "No thanks"]
+    assert buttons[0]["reply"]["id"] == '/accept_offer{"offer_id": "veal-we"}'
 
 
 def test_template_message_has_the_documented_shape() -> None:

@@ -1,0 +1,68 @@
+"""Offers through the real stack: a decline changes what comes next; reasons quote the customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from rapport.stack import Stack
+from tests.e2e.conftest import export_profile
+
+pytestmark = pytest.mark.e2e
+
+
+class RestCustomer:
+    def __init__(self, stack: Stack, sender: str) -> None:
+        self.url = f"{stack.gateway_url}/webhooks/rest/webhook"
+        self.sender = sender
+
+    async def say(self, text: str) -> list[dict[str, Any]]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.url, json={"sender": self.sender, "message": text}) as resp,
+        ):
+            assert resp.status == 200, await resp.text()
+            return list(await resp.json())
+
+
+def presented(stack: Stack, sender: str) -> list[list[str]]:
+    """The offers shown to the customer, turn by turn (events of one turn share a second)."""
+    events = [
+        e for e in export_profile(stack, f"rest:{sender}")["offers"] if e["event"] == "presented"
+    ]
+    turns: dict[str, list[str]] = {}
+    for e in events:
+        turns.setdefault(e["at"][:19], []).append(e["offer_id"])
+    return list(turns.values())
+
+
+async def test_declining_offers_changes_the_next_ones(stack: Stack) -> None:
+    declining, control = RestCustomer(stack, "decliner"), RestCustomer(stack, "control")
+    for customer in (declining, control):
+        await customer.say("I love cheese and I really like wine")
+        assert any("buttons" in r for r in await customer.say("any offers for me?"))
+
+    answer = await declining.say("no thanks")
+    assert answer, "the decline is acknowledged"
+    events = export_profile(stack, "rest:decliner")["offers"]
+    assert any(e["event"] == "declined" for e in events)
+
+    await declining.say("any offers for me?")
+    await control.say("any offers for me?")
+    first_d, then_d = presented(stack, "decliner")
+    first_c, then_c = presented(stack, "control")
+    assert first_d == first_c, "same facts, same first offers"
+    assert then_d != then_c, "the decline changed what the customer is offered next"
+    declined = {e["offer_id"] for e in events if e["event"] == "declined"}
+    assert not declined & set(then_d), "a declined offer is not offered again"
+
+
+async def test_the_reason_quotes_the_customers_own_words(stack: Stack) -> None:
+    customer = RestCustomer(stack, "why-asker")
+    await customer.say("honestly I adore veal paupiettes")
+    offers = " ".join(r.get("text", "") for r in await customer.say("what do you recommend?"))
+    assert "paupiettes" in offers.lower()
+    why = " ".join(r.get("text", "") for r in await customer.say("why this one?"))
+    assert "adore veal paupiettes" in why, why
