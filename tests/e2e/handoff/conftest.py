@@ -62,7 +62,7 @@ def handoff_stack() -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium; make test does it as root)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does, as root)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
