@@ -1,4 +1,7 @@
-"""Polling an existing mailbox over IMAP (aioimaplib), with a durable cursor in the profile store.
+"""Polling an existing mailbox over IMAP, with a durable cursor in the profile store.
+
+The standard library's imaplib does the protocol, in a worker thread: a poll is a handful of
+commands every few seconds, and it keeps the project free of a GPL-only dependency.
 
 The cursor is (UIDVALIDITY, last UID processed): UIDs only grow while UIDVALIDITY is unchanged
 (RFC 3501 §2.3.1.1), so after a restart polling resumes after the last mail processed. The
@@ -12,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import imaplib
 import logging
 import re
 import ssl
 from dataclasses import dataclass
 
-import aioimaplib
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.email.channel import EmailChannel, Outcome
@@ -25,7 +28,6 @@ from profile_store.email import advance_imap_cursor, imap_cursor
 
 log = logging.getLogger(__name__)
 
-_UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _FETCH_SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 
 
@@ -64,48 +66,45 @@ class ImapPoller:
         self.sessionmaker = sm
         self.max_bytes = max_bytes
 
-    async def _connect(self) -> aioimaplib.IMAP4:
+    def _connect(self) -> imaplib.IMAP4:
         box = self.mailbox
-        client: aioimaplib.IMAP4
+        client: imaplib.IMAP4
         if box.use_ssl:
-            client = aioimaplib.IMAP4_SSL(
-                host=box.host,
-                port=box.port,
-                timeout=box.timeout_s,
+            client = imaplib.IMAP4_SSL(
+                box.host,
+                box.port,
                 ssl_context=box.ssl_context or ssl.create_default_context(),
+                timeout=box.timeout_s,
             )
         else:
-            client = aioimaplib.IMAP4(host=box.host, port=box.port, timeout=box.timeout_s)
-        await client.wait_hello_from_server()
-        response = await client.login(box.user, box.password)
-        if response.result != "OK":
-            raise ImapError(f"IMAP login refused for {box.user}: {response.lines[-1:]}")
+            client = imaplib.IMAP4(box.host, box.port, timeout=box.timeout_s)
+        try:
+            client.login(box.user, box.password)
+        except imaplib.IMAP4.error as exc:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
+                client.logout()
+            raise ImapError(f"IMAP login refused for {box.user}: {exc}") from exc
         return client
 
     async def poll_once(self) -> int:
         """Process every mail newer than the cursor; the number of mails handled."""
-        client = await self._connect()
+        client = await asyncio.to_thread(self._connect)
         try:
             return await self._poll(client)
         finally:
-            with contextlib.suppress(
-                aioimaplib.Abort, aioimaplib.CommandTimeout, OSError, TimeoutError
-            ):
-                await client.logout()
+            with contextlib.suppress(imaplib.IMAP4.error, OSError, TimeoutError):
+                await asyncio.to_thread(client.logout)
 
-    async def _poll(self, client: aioimaplib.IMAP4) -> int:
+    async def _poll(self, client: imaplib.IMAP4) -> int:
         box = self.mailbox
-        selected = await client.select(box.mailbox)
-        if selected.result != "OK":
-            raise ImapError(f"cannot select {box.mailbox}: {selected.lines[-1:]}")
-        uidvalidity = _uidvalidity(selected.lines)
+        uidvalidity = await asyncio.to_thread(_select, client, box.mailbox)
         cursor = await asyncio.to_thread(self._cursor)
         last_uid = 0
         if cursor is not None and cursor[0] == uidvalidity:
             last_uid = cursor[1]
         elif cursor is not None:
             log.warning("IMAP UIDVALIDITY of %s changed: reading it again", box.cursor_key)
-        sizes = await self._sizes(client, last_uid)
+        sizes = await asyncio.to_thread(_sizes, client, last_uid)
         handled = 0
         for uid, size in sorted(sizes.items()):
             if size > self.max_bytes:
@@ -114,7 +113,7 @@ class ImapPoller:
                 )
                 outcome = Outcome.IGNORED
             else:
-                raw = await self._fetch(client, uid)
+                raw = await asyncio.to_thread(_fetch, client, uid)
                 outcome = Outcome.MALFORMED if raw is None else await self.channel.receive(raw)
             if outcome is Outcome.RETRY:
                 # Rasa is down: stop here so this mail (and the ones after it) come next round.
@@ -123,37 +122,6 @@ class ImapPoller:
             await asyncio.to_thread(self._advance, uidvalidity, uid)
             handled += 1
         return handled
-
-    async def _sizes(self, client: aioimaplib.IMAP4, last_uid: int) -> dict[int, int]:
-        response = await client.uid("fetch", f"{last_uid + 1}:*", "(UID RFC822.SIZE)")
-        if response.result != "OK":
-            raise ImapError(f"UID FETCH failed: {response.lines[-1:]}")
-        sizes: dict[int, int] = {}
-        for line in response.lines:
-            if not isinstance(line, bytes | bytearray):
-                continue
-            found = _FETCH_SIZE.search(bytes(line))
-            if not found:
-                continue
-            if found.group(1):
-                uid, size = int(found.group(1)), int(found.group(2))
-            else:
-                size, uid = int(found.group(3)), int(found.group(4))
-            # "n:*" always matches the highest UID, even when it is below n.
-            if uid > last_uid:
-                sizes[uid] = size
-        return sizes
-
-    async def _fetch(self, client: aioimaplib.IMAP4, uid: int) -> bytes | None:
-        # BODY.PEEK leaves the \Seen flag alone: the mailbox may be shared with people.
-        response = await client.uid("fetch", str(uid), "(UID BODY.PEEK[])")
-        if response.result != "OK":
-            log.warning("IMAP UID %d could not be fetched: %s", uid, response.lines[-1:])
-            return None
-        for line in response.lines:
-            if isinstance(line, bytearray):
-                return bytes(line)
-        return None
 
     def _cursor(self) -> tuple[int, int] | None:
         with self.sessionmaker() as session:
@@ -178,9 +146,48 @@ class ImapPoller:
             await asyncio.sleep(interval_s)
 
 
-def _uidvalidity(lines: list[bytes | bytearray]) -> int:
-    for line in lines:
-        found = _UIDVALIDITY.search(bytes(line))
-        if found:
-            return int(found.group(1))
+def _select(client: imaplib.IMAP4, mailbox: str) -> int:
+    """Select the mailbox; its UIDVALIDITY."""
+    typ, data = client.select('"' + mailbox.replace('"', r"\"") + '"')
+    if typ != "OK":
+        raise ImapError(f"cannot select {mailbox}: {data[-1:]}")
+    typ, values = client.response("UIDVALIDITY")
+    for value in values or []:
+        if value and bytes(value).strip().isdigit():
+            return int(bytes(value).strip())
     raise ImapError("the server did not give the mailbox's UIDVALIDITY")
+
+
+def _sizes(client: imaplib.IMAP4, last_uid: int) -> dict[int, int]:
+    typ, data = client.uid("FETCH", f"{last_uid + 1}:*", "(UID RFC822.SIZE)")
+    if typ != "OK":
+        raise ImapError(f"UID FETCH failed: {data[-1:]}")
+    sizes: dict[int, int] = {}
+    for line in data:
+        if isinstance(line, tuple):
+            line = line[0]
+        if not isinstance(line, bytes | bytearray):
+            continue
+        found = _FETCH_SIZE.search(bytes(line))
+        if not found:
+            continue
+        if found.group(1):
+            uid, size = int(found.group(1)), int(found.group(2))
+        else:
+            size, uid = int(found.group(3)), int(found.group(4))
+        # "n:*" always matches the highest UID, even when it is below n.
+        if uid > last_uid:
+            sizes[uid] = size
+    return sizes
+
+
+def _fetch(client: imaplib.IMAP4, uid: int) -> bytes | None:
+    # BODY.PEEK leaves the \Seen flag alone: the mailbox may be shared with people.
+    typ, data = client.uid("FETCH", str(uid), "(UID BODY.PEEK[])")
+    if typ != "OK":
+        log.warning("IMAP UID %d could not be fetched: %s", uid, data[-1:])
+        return None
+    for part in data:
+        if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], bytes):
+            return part[1]
+    return None
