@@ -145,9 +145,16 @@ class Stack:
         )
         self._spawn("gateway", [self.python, "-m", "channels"])
         deadline = time.monotonic() + timeout_s
-        self._wait("actions", lambda: _get(f"{self.action_url}/health") == 200, deadline)
-        self._wait("gateway", lambda: _get(f"{self.gateway_url}/health") in (200, 503), deadline)
-        self._wait("rasa", lambda: _get(f"{self.rasa_url}/status") == 200, deadline)
+        try:
+            self._wait("actions", lambda: _get(f"{self.action_url}/health") == 200, deadline)
+            self._wait(
+                "gateway", lambda: _get(f"{self.gateway_url}/health") in (200, 503), deadline
+            )
+            self._wait("rasa", lambda: _get(f"{self.rasa_url}/status") == 200, deadline)
+        except BaseException:
+            # Whatever did start must not outlive a failed start-up.
+            self.stop()
+            raise
         return self
 
     def _wait(self, name: str, ready: Callable[[], bool], deadline: float) -> None:
