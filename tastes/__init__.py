@@ -4,6 +4,7 @@ from tastes.describe import describe
 from tastes.facts import extract_facts
 from tastes.forget import extract_forget_subjects
 from tastes.habits import extract_habits
+from tastes.household import describe_household, extract_household
 from tastes.models import StatedFact, StatedHabit
 from tastes.names import extract_name
 from tastes.vocabulary import Vocabulary, display_case, proper_nouns
@@ -15,8 +16,10 @@ __all__ = [
     "StatedHabit",
     "Vocabulary",
     "describe",
+    "describe_household",
     "extract_facts",
     "extract_forget_subjects",
     "extract_habits",
+    "extract_household",
     "extract_name",
 ]

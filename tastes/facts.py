@@ -101,7 +101,8 @@ CUES: tuple[Cue, ...] = (
     # Constraints whose words state the reason.
     Cue(
         _rx(
-            r"(?:allergic|an allergy|allergy|allergies|an allergic reaction|allergic reactions?)"
+            r"(?:allergic|alergic|allergick|an allergy|allergy|alergy|allergies|alergies"
+            r"|an allergic reaction|allergic reactions?)"
             r"\s+(?:to|with|from)"
         ),
         "avoid",
@@ -119,7 +120,7 @@ CUES: tuple[Cue, ...] = (
         "intolerance",
         explicit=True,
     ),
-    Cue(_rx(r"allerg(?:y|ies|ic)"), "avoid", -2, "allergy", explicit=True, side="modifier"),
+    Cue(_rx(r"all?erg(?:y|ies|ic)"), "avoid", -2, "allergy", explicit=True, side="modifier"),
     Cue(
         _rx(r"intoleran(?:t|ce|ces)|sensitivity"),
         "avoid",
@@ -275,6 +276,9 @@ CUES: tuple[Cue, ...] = (
             r"(?:just\s+|really\s+|absolutely\s+|so\s+|pretty\s+|quite\s+|too\s+)?"
             r"(?:disgusting|revolting|vile|gross|horrible|horrid|awful|terrible|foul|nasty|yucky"
             r"|inedible|overrated)"
+            r"|makes?\s+me\s+(?:gag|retch|feel\s+sick)|,?\s*(?:yuck|yuk|eww+|ugh|bleurgh)"
+            r"|" + _BE + r"\s+(?:far\s+|much\s+|way\s+|a\s+bit\s+|just\s+)?too\s+"
+            r"(?:strong|sweet|rich|salty|fatty|bitter|spicy|gamey|gamy)(?:\s+for\s+(?:me|us))?"
         ),
         "dislike",
         -2,
@@ -305,7 +309,8 @@ CUES: tuple[Cue, ...] = (
             r"(?:absolutely\s+|really\s+|just\s+|do\s+|totally\s+|simply\s+|also\s+|all\s+)?"
             r"(?:love|loves|loved|adore|adores|adored)"
             r"|(?:crazy|mad|nuts|wild|passionate|obsessed|potty)\s+(?:about|for|over|with)"
-            r"|(?:big|huge|great|massive|enormous|real|massive|true)\s+fan\s+of"
+            r"|(?:big|huge|great|massive|enormous|real|massive|true)\s+fans?\s+of"
+            r"|(?:can|could)\s+never\s+say\s+no\s+to|(?<!not\s)big\s+on"
             r"|(?:can't|cannot)\s+get\s+enough\s+of"
             r"|(?:my|our)\s+(?:absolute\s+|all-time\s+|all time\s+|very\s+)?(?:favou?rites?|faves?)"
             r"(?:\s+[\w'-]+){0,3}?\s+(?:is|are|has to be|have to be|would be|must be)"
@@ -320,6 +325,10 @@ CUES: tuple[Cue, ...] = (
             _BE + r"\s+(?:my|our)\s+(?:absolute\s+|all-time\s+|all time\s+|very\s+)?"
             r"(?:favou?rites?|faves?|go-to|weakness|guilty pleasure)"
             r"|" + _BE + r"\s+(?:simply\s+|just\s+)?the\s+best|" + _BE + r"\s+to\s+die\s+for"
+            r"|" + _BE + r"\s+(?:pure\s+|just\s+|absolute\s+)?heaven(?:ly)?"
+            r"|" + _BE + r"\s+(?:my|our)\s+(?:thing|jam|(?:weekend\s+|little\s+)?treat)"
+            r"|" + _BE + r"\s+(?:a\s+)?(?:real\s+|special\s+)?(?:treat|must)\s+(?:for\s+(?:me|us))?"
+            r"|makes?\s+(?:me|us)\s+(?:very\s+|so\s+|really\s+)?happy"
         ),
         "like",
         2,
@@ -342,7 +351,7 @@ CUES: tuple[Cue, ...] = (
         _rx(
             r"(?:i'm|im|i am|we're|we are|he's|she's|is|are)\s+(?:a\s+)?(?:big\s+|huge\s+|great\s+"
             r"|real\s+|total\s+)?(?P<subj>[\w'-]+(?:\s+[\w'-]+)?)\s+(?:lovers?|addicts?|fiends?"
-            r"|fans?|enthusiasts?)"
+            r"|fans?|enthusiasts?)(?!\s+of" + _E + ")"
         ),
         "like",
         2,

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from bot.actions.context import customer_id, in_transaction, latest_text
+from bot.actions.profiling import ASKED_SLOT, ask_one_question
 from profile_store.repository import ensure_customer, set_name
 from tastes import extract_name
 
@@ -28,7 +29,16 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         name = await in_transaction(lambda s: _known_name(s, customer_id(tracker)))
-        return [SessionStarted(), SlotSet("customer_name", name), ActionExecuted("action_listen")]
+        # Slots carry over, but a profiling question and a pending confirmation are per session.
+        return [
+            SessionStarted(),
+            SlotSet("customer_name", name),
+            SlotSet(ASKED_SLOT, None),
+            SlotSet("pending_facts", None),
+            SlotSet("pending_fact", None),
+            SlotSet("confirming_fact", None),
+            ActionExecuted("action_listen"),
+        ]
 
 
 class ActionGreet(Action):
@@ -39,11 +49,12 @@ class ActionGreet(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         name = await in_transaction(lambda s: _known_name(s, customer_id(tracker)))
-        if name:
-            dispatcher.utter_message(response="utter_greet_known", name=name)
-        else:
+        if not name:
+            # The welcome already asks for their name and tastes: no profiling question on top.
             dispatcher.utter_message(response="utter_greet_new")
-        return [SlotSet("customer_name", name)]
+            return [SlotSet("customer_name", name)]
+        dispatcher.utter_message(response="utter_greet_known", name=name)
+        return [SlotSet("customer_name", name), *await ask_one_question(dispatcher, tracker)]
 
 
 def name_from(tracker: Tracker) -> str | None:

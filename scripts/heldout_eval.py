@@ -1,0 +1,179 @@
+"""`make heldout`: held-out utterances, end to end through the gateway's REST endpoint.
+
+Starts a real stack (Rasa with the trained model, the action server, the gateway, a fresh SQLite
+profile store), sends every utterance of tests/heldout/*.jsonl from a fresh sender, and reads
+that customer's profile export (the same `export_customer` the `rapport profile export
+rest:<sender>` command prints). It reports:
+
+- landed: the share of expected facts found in the export with the right subject and polarity;
+- wrong: the share of the facts written that are not expected (wrong subject or polarity,
+  or a fact where none was said).
+
+When the bot asks "Just to be sure: ...?" (a low-confidence fact), the simulated customer answers
+truthfully: yes if every fact it proposes is expected, no otherwise. Figures are given straight
+after the utterance (before any confirmation) and after it. Written to var/heldout/report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import unicodedata
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from profile_store.db import make_engine, make_sessionmaker  # noqa: E402
+from profile_store.export import export_customer  # noqa: E402
+from profile_store.repository import find_customer  # noqa: E402
+from rapport.stack import Stack  # noqa: E402
+
+HELDOUT = ROOT / "tests" / "heldout"
+CONFIRM_WORDS = ("just to be sure",)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, no plural s on any word: 'Comtés' and 'comte' compare equal."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split()]
+    return " ".join(words).strip(" .!?")
+
+
+def _alternatives(value: str | list[str]) -> set[str]:
+    return {fold(v) for v in ([value] if isinstance(value, str) else value)}
+
+
+def matches(expected: dict[str, Any], written: dict[str, Any]) -> bool:
+    polarities = expected["polarity"]
+    polarities = {polarities} if isinstance(polarities, str) else set(polarities)
+    return (
+        fold(written["subject"]) in _alternatives(expected["subject"])
+        and written["polarity"] in polarities
+    )
+
+
+@dataclass
+class Score:
+    expected: int = 0
+    landed: int = 0
+    written: int = 0
+    wrong: int = 0
+    wrong_examples: list[str] = field(default_factory=list)
+    missed_examples: list[str] = field(default_factory=list)
+
+    def add(self, text: str, expected: list[dict[str, Any]], written: list[dict[str, Any]]) -> None:
+        self.expected += len(expected)
+        self.written += len(written)
+        for exp in expected:
+            if any(matches(exp, w) for w in written):
+                self.landed += 1
+            else:
+                self.missed_examples.append(f"{text!r}: {exp['subject']} {exp['polarity']}")
+        for w in written:
+            if not any(matches(exp, w) for exp in expected):
+                self.wrong += 1
+                self.wrong_examples.append(f"{text!r}: wrote {w['subject']} {w['polarity']}")
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "expected_facts": self.expected,
+            "landed": self.landed,
+            "landed_share": round(self.landed / self.expected, 3) if self.expected else None,
+            "written_facts": self.written,
+            "wrong": self.wrong,
+            "wrong_share": round(self.wrong / self.written, 3) if self.written else 0.0,
+        }
+
+
+def load_cases() -> list[dict[str, Any]]:
+    cases = []
+    for path in sorted(HELDOUT.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                cases.append(json.loads(line))
+    return cases
+
+
+def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        f"{stack.gateway_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        result: list[dict[str, Any]] = json.loads(response.read())
+    return result
+
+
+def preferences(sessions: sessionmaker[Session], sender: str) -> list[dict[str, Any]]:
+    with sessions.begin() as session:
+        customer = find_customer(session, f"rest:{sender}")
+        if customer is None:
+            return []
+        prefs: list[dict[str, Any]] = export_customer(session, customer.id)["preferences"]
+        return prefs
+
+
+def main() -> int:
+    cases = load_cases()
+    workdir = ROOT / "var" / "heldout"
+    shutil.rmtree(workdir / "stack", ignore_errors=True)
+    direct, confirmed = Score(), Score()
+    confirmations = 0
+    started = time.monotonic()
+    with Stack(workdir=workdir / "stack") as stack:
+        print(f"stack up in {time.monotonic() - started:.0f} s; {len(cases)} utterances")
+        sessions = make_sessionmaker(make_engine(stack.database_url))
+        run_id = int(time.time())
+        for n, case in enumerate(cases):
+            sender = f"heldout-{run_id}-{n}"
+            replies = say(stack, sender, case["text"])
+            first = preferences(sessions, sender)
+            direct.add(case["text"], case["facts"], first)
+            final = first
+            if any(w in str(r.get("text", "")).lower() for r in replies for w in CONFIRM_WORDS):
+                confirmations += 1
+                before = {(p["subject"], p["polarity"]) for p in first}
+                say(stack, sender, "yes")
+                proposed = [
+                    p for p in preferences(sessions, sender)
+                    if (p["subject"], p["polarity"]) not in before
+                ]  # fmt: skip
+                truthful_yes = proposed and all(
+                    any(matches(e, p) for e in case["facts"]) for p in proposed
+                )
+                final = first + proposed if truthful_yes else first
+            confirmed.add(case["text"], case["facts"], final)
+    report: dict[str, Any] = {
+        "utterances": len(cases),
+        "confirmations_asked": confirmations,
+        "before_confirmation": direct.summary(),
+        "after_truthful_confirmation": confirmed.summary(),
+        "missed": confirmed.missed_examples,
+        "wrong": confirmed.wrong_examples,
+        "seconds": round(time.monotonic() - started),
+    }
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    for label in ("before_confirmation", "after_truthful_confirmation"):
+        s = report[label]
+        print(
+            f"{label}: landed {s['landed']}/{s['expected_facts']} ({s['landed_share']:.1%}), "
+            f"wrong {s['wrong']}/{s['written_facts']} ({s['wrong_share']:.1%})"
+        )
+    print(f"confirmations asked: {confirmations}; details in {workdir / 'report.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
