@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,32 +12,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from profile_store.db import make_engine, make_sessionmaker
+from profile_store.models import Customer
 from rapport.settings import Settings
 
-try:
-    from profile_store.db import make_engine, make_sessionmaker, migrate
-    from profile_store.models import Customer
-except ImportError:  # pragma: no cover - only while profile_store is being written
-    pytest.skip(
-        "profile_store is not there yet: the gateway tests need it", allow_module_level=True
-    )
-
 SECRET = "test-secret-" + "x" * 40
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated database per test run, copied for each test (Alembic takes a while)."""
-    path = tmp_path_factory.mktemp("template") / "rapport.db"
-    migrate(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "rapport.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
 
 
 def unused_port() -> int:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from email.utils import formatdate
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,31 +16,9 @@ from channels.conversation import ConversationContext
 from channels.email.channel import EmailChannel, SenderRateLimit
 from channels.email.outbound import Smarthost as SmarthostClient
 from channels.rasa_client import RasaClient
-from profile_store.db import make_engine, make_sessionmaker, migrate
 from tests.e2e.email.servers import Smarthost
 
 SHOP = "shop@rapport.test"
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("email-template") / "rapport.db"
-    migrate(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "rapport.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 class FakeRasa:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,30 +12,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.app import create_app
 from channels.whatsapp import whatsapp_key
 from channels.whatsapp.service import WhatsAppChannel
-from profile_store.db import make_engine, make_sessionmaker, migrate
+from profile_store.db import make_engine, make_sessionmaker
 from rapport.settings import Settings
 from tests.e2e.whatsapp import meta
 from tests.e2e.whatsapp.standin import GraphStandIn
 from tests.unit.channels.conftest import FakeRasa
 
 
-@pytest.fixture(scope="session")
-def wa_template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("wa-template") / "rapport.db"
-    migrate(f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def wa_database_url(tmp_path: Path, wa_template_db: Path) -> str:
-    path = tmp_path / "rapport.db"
-    shutil.copy(wa_template_db, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def db(wa_database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(wa_database_url)
+def db(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     yield make_sessionmaker(engine)
     engine.dispose()
 
@@ -68,11 +52,11 @@ async def graph() -> AsyncIterator[tuple[GraphStandIn, str]]:
 
 @pytest.fixture
 def wa_settings(
-    wa_database_url: str, fake_rasa: FakeRasa, graph: tuple[GraphStandIn, str]
+    database_url: str, fake_rasa: FakeRasa, graph: tuple[GraphStandIn, str]
 ) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
-            "database_url": wa_database_url,
+            "database_url": database_url,
             "rasa_url": fake_rasa.url,
             "session_secret": "test-secret-" + "x" * 40,
             "rasa_timeout_s": 5.0,
