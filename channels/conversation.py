@@ -6,7 +6,6 @@ import asyncio
 import logging
 import unicodedata
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,26 +72,6 @@ def check_address(address: object) -> str:
     return address
 
 
-class SeenMessages:
-    """Bounded LRU of processed message ids, so a retried delivery is answered once."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
-
-    def __contains__(self, key: tuple[str, str, str]) -> bool:
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return True
-        return False
-
-    def add(self, key: tuple[str, str, str]) -> None:
-        self._seen[key] = None
-        self._seen.move_to_end(key)
-        while len(self._seen) > self._capacity:
-            self._seen.popitem(last=False)
-
-
 class _Locks:
     """One asyncio.Lock per key, forgotten as soon as nobody holds or awaits it."""
 
@@ -116,7 +95,6 @@ class ConversationContext:
     sessionmaker: sessionmaker[Session]
     rasa: RasaClient
     max_message_chars: int
-    seen: SeenMessages = field(default_factory=SeenMessages)
     identity_locks: _Locks = field(default_factory=_Locks)
     customer_locks: _Locks = field(default_factory=_Locks)
     # Who answers each customer, bot or staff (channels/console sets it); None: always the bot.
@@ -152,14 +130,10 @@ async def handle_message(
     """
     clean = clean_text(text, ctx.max_message_chars)
     address = check_address(address)
-    key = (channel, address, message_id)
     # The identity lock is taken before the first real await, so the messages of one address
     # keep their arrival order through the database lookup; the customer lock then orders
     # them with the customer's other channels on the way to Rasa.
     async with ctx.identity_locks((channel, address)):
-        if key in ctx.seen:
-            log.info("duplicate message %s from %s:%s ignored", message_id, channel, address)
-            return []
         customer_id = await asyncio.to_thread(
             _claim, ctx.sessionmaker, channel, address, message_id
         )
@@ -206,5 +180,4 @@ async def handle_message(
                     messages = []
                 else:
                     messages = await handoff.bot_replied(customer_id, messages)
-        ctx.seen.add(key)
         return messages

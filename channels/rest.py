@@ -15,6 +15,7 @@ from channels.conversation import (
     check_address,
     handle_message,
 )
+from channels.http import BodyTooLarge, read_limited_body
 from channels.keys import conversation_key
 from channels.rasa_client import RasaError
 
@@ -28,22 +29,6 @@ UNAVAILABLE = "The assistant is unavailable right now, please retry in a moment.
 
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": message, "code": code}, status=status)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: web.Request) -> bytes:
-    """The body, refusing (before reading it all) anything over MAX_BODY_BYTES."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise _TooLarge
-    body = bytearray()
-    async for chunk in request.content.iter_any():
-        body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
-            raise _TooLarge
-    return bytes(body)
 
 
 def parse_rest_body(raw: bytes) -> tuple[str, object, dict[str, Any]]:
@@ -86,8 +71,8 @@ def for_caller(message: dict[str, Any], sender: str) -> dict[str, Any]:
 async def webhook(request: web.Request) -> web.Response:
     """`{"sender", "message", "metadata"?}` → Rasa's messages, addressed to the caller's sender."""
     try:
-        raw = await _read_body(request)
-    except _TooLarge:
+        raw = await read_limited_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
         return _error(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
         sender, message, metadata = parse_rest_body(raw)

@@ -46,7 +46,7 @@ OTHER_LIKES_WEIGHT = 0.25
 _NEGATING_BEFORE = frozenset({"no", "non", "without", "sans"})
 _NEGATING_AFTER = frozenset({"free"})
 
-_CHANNEL_WORDS = {
+CHANNEL_WORDS = {
     "web": "on the website",
     "whatsapp": "on WhatsApp",
     "email": "by email",
@@ -596,7 +596,8 @@ def assess_offer(
     return found[0] if found else None
 
 
-def _day(at: datetime, today: date) -> str:
+def day_words(at: datetime, today: date) -> str:
+    """'3 March', or '3 March 2025' when not in today's year (UTC day)."""
     day = at.astimezone(UTC).date() if at.tzinfo else at.date()
     text = f"{day.day} {_MONTHS[day.month - 1]}"
     return text if day.year == today.year else f"{text} {day.year}"
@@ -604,10 +605,10 @@ def _day(at: datetime, today: date) -> str:
 
 def _told(f: Fact | Habit, today: date) -> str:
     quoted = '"' + " ".join(f.stated.split()).replace('"', "'") + '"'
-    when = f"on {_day(f.at, today)}"
+    when = f"on {day_words(f.at, today)}"
     if f.channel == "staff":
-        return f"you said {_CHANNEL_WORDS['staff']} {when} that {quoted}"
-    where = _CHANNEL_WORDS.get(f.channel)
+        return f"you said {CHANNEL_WORDS['staff']} {when} that {quoted}"
+    where = CHANNEL_WORDS.get(f.channel)
     return f"you told me {where + ' ' if where else ''}{when} that {quoted}"
 
 
@@ -621,7 +622,7 @@ def _ago(at: datetime, today: date) -> str:
         return "a few days ago"
     if days < 14:
         return "last week"
-    return f"on {_day(at, today)}"
+    return f"on {day_words(at, today)}"
 
 
 def explain(r: RankedOffer, *, today: date) -> str:

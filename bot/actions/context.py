@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from offers.catalogue import Catalogue
 from offers.catalogue import Offer as CatalogueOffer
 from offers.catalogue import Product as CatalogueProduct
+from offers.ranking import CHANNEL_WORDS, day_words
 from profile_store.db import make_engine, make_sessionmaker
 from profile_store.repository import all_offers, all_products
 from rapport.settings import Settings
@@ -26,14 +27,6 @@ _lock = threading.Lock()
 _sessionmaker: sessionmaker[Session] | None = None
 _catalogue: tuple[float, Catalogue, Vocabulary] | None = None
 CATALOGUE_TTL_S = 60.0
-
-CHANNEL_WORDS = {
-    "web": "on the website",
-    "whatsapp": "on WhatsApp",
-    "email": "by email",
-    "rest": "here",
-    "staff": "to our staff",
-}
 
 
 def sessions() -> sessionmaker[Session]:
@@ -92,9 +85,7 @@ def today() -> date:
 
 def said_when(channel_name: str, at: datetime, *, on: date | None = None) -> str:
     """Customer-facing provenance: 'on the website on 3 March'."""
-    on = on or today()
-    day = f"{at.day} {at:%B}" if at.year == on.year else f"{at.day} {at:%B %Y}"
-    return f"{CHANNEL_WORDS.get(channel_name, 'here')} on {day}"
+    return f"{CHANNEL_WORDS.get(channel_name, 'here')} on {day_words(at, on or today())}"
 
 
 def _load_catalogue(session: Session) -> Catalogue:

@@ -9,6 +9,7 @@ import logging
 
 from aiohttp import web
 
+from channels.http import BodyTooLarge, read_limited_body
 from channels.rasa_client import RasaError
 from channels.whatsapp.payload import MalformedNotification, parse_notification
 from channels.whatsapp.service import WhatsAppChannel
@@ -29,22 +30,6 @@ app_secret_key = web.AppKey("whatsapp_app_secret", str)
 verify_token_key = web.AppKey("whatsapp_verify_token", str)
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: web.Request) -> bytes:
-    """The raw body, refused as soon as it exceeds MAX_BODY_BYTES (before reading it all)."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise _TooLarge
-    body = bytearray()
-    async for chunk in request.content.iter_any():
-        body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
-            raise _TooLarge
-    return bytes(body)
-
-
 async def verify(request: web.Request) -> web.Response:
     """Meta's subscription check: echo `hub.challenge` when `hub.verify_token` is ours."""
     mode = request.query.get("hub.mode")
@@ -62,8 +47,8 @@ async def receive(request: web.Request) -> web.Response:
     503 when Rasa could not answer a message: it was released, so Meta's retry processes it.
     """
     try:
-        raw = await _read_body(request)
-    except _TooLarge:
+        raw = await read_limited_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
         return web.Response(status=413, text="body too large")
     # The signature is checked on the exact bytes received, before anything reads them.
     if not verify_signature(
