@@ -386,6 +386,7 @@ class NameMatch:
 
     start: int
     end: int
+    # As the customer should be addressed: 'anne-marie' -> 'Anne-Marie'.
     value: str
     # "call me Jo", "my name is Jo": an introduction whatever else is said; "I'm Jo", "Jo here"
     # are introductions only when the customer is giving their name.
@@ -419,7 +420,7 @@ def find_name(text: str) -> NameMatch | None:
         # Lower case is a name only when that is all the message says: "louise here".
         if _plausible(core) and (core[0].isupper() or len(rest.split()) <= 2):
             start, end = here.span("name")
-            return NameMatch(start, end, " ".join(_styled(w) for w in words), strong=False)
+            return NameMatch(start, end, " ".join(styled_name(w) for w in words), strong=False)
     return None
 
 
@@ -457,7 +458,7 @@ def _name_at(text: str, match: re.Match[str], strict: bool) -> NameMatch | None:
                 break
             words.append(word)
             end = more.end()
-    return NameMatch(start, end, " ".join(_styled(w) for w in words), strong=not strict)
+    return NameMatch(start, end, " ".join(styled_name(w) for w in words), strong=not strict)
 
 
 def _plausible(word: str, rest_of_name: bool = False) -> bool:
@@ -468,7 +469,7 @@ def _plausible(word: str, rest_of_name: bool = False) -> bool:
     return rest_of_name or not low.endswith(_NOT_NAME_SUFFIXES)
 
 
-def _styled(word: str) -> str:
+def styled_name(word: str) -> str:
     """'anne-marie' -> 'Anne-Marie'; a name already written with capitals is kept as written."""
     if any(c.isupper() for c in word):
         return word

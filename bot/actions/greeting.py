@@ -13,6 +13,7 @@ from bot.actions.context import customer_id, in_transaction, latest_text
 from bot.actions.profiling import ASKED_SLOT, ask_one_question
 from profile_store.repository import ensure_customer, set_name
 from tastes import extract_name
+from tastes.names import styled_name
 
 
 def _known_name(session: Session, cid: str) -> str | None:
@@ -61,8 +62,7 @@ def name_from(tracker: Tracker) -> str | None:
     """The name from the NLU entity, else from the words themselves."""
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "name" and str(entity.get("value") or "").strip():
-            value = str(entity["value"]).strip()
-            return value[:1].upper() + value[1:]
+            return " ".join(styled_name(word) for word in str(entity["value"]).split())
     return extract_name(latest_text(tracker))
 
 

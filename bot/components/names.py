@@ -89,5 +89,6 @@ class NameExtractor(GraphComponent, EntityExtractorMixin):
             ENTITY_ATTRIBUTE_TYPE: self._entity,
             ENTITY_ATTRIBUTE_START: start,
             ENTITY_ATTRIBUTE_END: end,
-            ENTITY_ATTRIBUTE_VALUE: found.value,
+            # The words as written, as Rasa's extractors report them; the action styles them.
+            ENTITY_ATTRIBUTE_VALUE: text[start:end],
         }
