@@ -36,9 +36,15 @@ _WEAK = re.compile(
     + r")",
     re.IGNORECASE,
 )
-# "Philippe here", "hi there, Oluwaseun here", "Youssef speaking, hello".
+# "Philippe here", "hi there, Oluwaseun here", "Youssef speaking, hello", "Anaïs again".
 _HERE = re.compile(
-    r"^\s*" + _GREETING + r"?(?P<name>" + _TITLE + r"?" + _WORD + r")\s+(?:here|speaking)(?![\w'])"
+    r"^\s*"
+    + _GREETING
+    + r"?(?P<name>"
+    + _TITLE
+    + r"?"
+    + _WORD
+    + r")\s+(?:here|speaking|again|this\s+end)(?![\w'])"
     r"(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -86,6 +92,29 @@ _NOT_NAMES = frozenset(
         "intolerant",
         "sensitive",
         "vegetarian",
+        "thanks",
+        "thank",
+        "cheers",
+        "bye",
+        "goodbye",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "i",
+        "i'm",
+        "i've",
+        "i'll",
+        "i'd",
+        "it's",
+        "that's",
+        "there's",
+        "who's",
+        "you're",
+        "we're",
+        "they're",
+        "he's",
+        "she's",
         "keto",
         "paleo",
         "flexitarian",
@@ -353,7 +382,7 @@ _NOT_NAMES = frozenset(
         "tonight",
     }
 )
-_NOT_NAME_SUFFIXES = ("ing", "ous", "ful", "arian", "n't")
+_NOT_NAME_SUFFIXES = ("ing", "ous", "ful", "arian", "n't", "-free")
 _STOP_AFTER = frozenset(
     {
         "to",
