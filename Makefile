@@ -26,7 +26,7 @@ BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
 BOT_COMPONENTS := $(wildcard bot/components/*.py) tastes/names.py tastes/cleaning.py
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
-.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report heldout language-model
+.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -128,6 +128,12 @@ nlu-report: $(RASA_VENV)/.installed $(GENERATED_NLU) $(LANGUAGE_MODEL)/tf_model.
 	rm -rf results/nlu
 	time $(RASA) test nlu --nlu bot/data --config config.yml --cross-validation --folds 5 --out results/nlu
 	$(PY) scripts/nlu_report.py results/nlu
+
+# The trained model on utterances written apart from the training data (intents and names).
+heldout-nlu: train
+	rm -rf results/heldout-nlu
+	$(RASA) test nlu --model $(MODEL) --nlu tests/heldout/nlu.yml --out results/heldout-nlu
+	$(PY) scripts/nlu_report.py results/heldout-nlu
 
 # Held-out utterances through the REST endpoint of a real stack: facts landed vs. expected.
 heldout: setup db train

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.actions.context import catalogue, channel, conversation_id, customer_id, in_transaction
 from bot.actions.context import today as current_day
+from bot.actions.profiling import ask_one_question
 from offers.catalogue import Catalogue
 from offers.embeddings import DEFAULT_CACHE_DIR, Encoder, SemanticIndex, semantic_index
 from offers.ranking import (
@@ -169,13 +170,21 @@ class ActionOffer(Action):
         )
         if not ranked:
             dispatcher.utter_message(response=self.nothing)
-            return [SlotSet(LAST_OFFERS_SLOT, [])]
+            # Nothing fits: the moment to learn one more thing (progressive profiling).
+            return [
+                SlotSet(LAST_OFFERS_SLOT, []),
+                *await ask_one_question(dispatcher, tracker, open_only=True),
+            ]
         shown = [r.offer.id for r in ranked]
         await in_transaction(lambda s: record_events(s, cid, shown, "presented", via, conv))
         dispatcher.utter_message(response=self.intro)
         for r in ranked:
             dispatcher.utter_message(response="utter_offer", **offer_vars(r, explain(r, today=day)))
-        return [SlotSet(LAST_OFFERS_SLOT, shown)]
+        # A thin profile gets one open question after its offers, so the next ones fit better.
+        return [
+            SlotSet(LAST_OFFERS_SLOT, shown),
+            *await ask_one_question(dispatcher, tracker, open_only=True),
+        ]
 
 
 class ActionOtherOffers(ActionOffer):

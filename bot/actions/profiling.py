@@ -43,11 +43,18 @@ QUESTIONS: Sequence[tuple[str, str]] = (
 )
 
 
-def next_question(known: Known) -> str | None:
+# Asked as a yes/no ("anything you can't eat?"): not where a bare yes or no already means
+# something else, such as right after offers (a rule turns it into accepting or declining them).
+YES_NO_TOPICS = frozenset({"constraints"})
+
+
+def next_question(known: Known, *, open_only: bool = False) -> str | None:
     """The response asking about the first topic the profile says nothing about, if it is thin."""
     if known.facts >= THIN_PROFILE:
         return None
     for topic, response in QUESTIONS:
+        if open_only and topic in YES_NO_TOPICS:
+            continue
         answered = {
             "constraints": known.constraints,
             "household": known.household,
@@ -78,13 +85,18 @@ def _known(session: Session, cid: str) -> Known:
     )
 
 
-async def ask_one_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Ask the profiling question, unless one was asked in this conversation or none is needed."""
+async def ask_one_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, open_only: bool = False
+) -> list[EventType]:
+    """Ask the profiling question, unless one was asked in this conversation or none is needed.
+
+    `open_only`: only a question a bare yes or no cannot answer (see YES_NO_TOPICS).
+    """
     if tracker.get_slot(ASKED_SLOT):
         return []
     cid = customer_id(tracker)
     known = await in_transaction(lambda s: _known(s, cid))
-    response = next_question(known)
+    response = next_question(known, open_only=open_only)
     if response is None:
         return []
     dispatcher.utter_message(response=response)

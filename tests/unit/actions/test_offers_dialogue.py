@@ -258,3 +258,32 @@ async def test_repeated_declines_of_one_counter_lead_to_the_proposal(
         )
         proposals.append(slots.get("category_stop"))
     assert proposals == [None, "cheese"]
+
+
+async def test_a_thin_profile_gets_one_open_question_after_its_offers(
+    shop: sessionmaker[Session],
+) -> None:
+    await run(ActionSaveTastes(), "I love Comté")
+    messages, slots = await act(ActionOffer(), "any offers?", intent="ask_offers")
+    responses = said(messages)
+    assert responses[-1].startswith("utter_ask_profile_")
+    # Right after offers a bare yes or no answers them: never the yes/no question on constraints.
+    assert responses[-1] != "utter_ask_profile_constraints"
+    assert responses.index("utter_offer") < len(responses) - 1
+    assert slots["profiling_asked"] is True
+    # At most one per conversation: the next offers come without a question.
+    messages, slots = await act(
+        ActionOtherOffers(), "something else", intent="ask_other_offers", slots=slots
+    )
+    assert not any(r.startswith("utter_ask_profile_") for r in said(messages))
+
+
+async def test_no_question_after_offers_once_the_profile_is_rich(
+    shop: sessionmaker[Session],
+) -> None:
+    await run(
+        ActionSaveTastes(),
+        "I love Comté, I adore Champagne and I'm allergic to nuts",
+    )
+    messages, _ = await act(ActionOffer(), "any offers?", intent="ask_offers")
+    assert not any(r.startswith("utter_ask_profile_") for r in said(messages))
