@@ -11,7 +11,9 @@ rest:<sender>` command prints). It reports:
 
 When the bot asks "Just to be sure: ...?" (a low-confidence fact), the simulated customer answers
 truthfully: yes if every fact it proposes is expected, no otherwise. Figures are given straight
-after the utterance (before any confirmation) and after it. Written to var/heldout/report.json.
+after the utterance (before any confirmation) and after it, for all utterances and for each file
+(set) alone: a set that was looked at while building the extractor (facts.jsonl) and one that
+never was (facts_fresh.jsonl) are told apart. Written to var/heldout/report.json.
 """
 
 from __future__ import annotations
@@ -95,11 +97,19 @@ class Score:
 
 
 def load_cases() -> list[dict[str, Any]]:
+    """Every utterance of tests/heldout/*.jsonl, each tagged with the file (set) it comes from."""
     cases = []
     for path in sorted(HELDOUT.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                cases.append(json.loads(line))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                case = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path.name}:{number}: not JSON ({exc})") from exc
+            if not isinstance(case.get("text"), str) or not isinstance(case.get("facts"), list):
+                raise SystemExit(f'{path.name}:{number}: needs "text" and a "facts" list')
+            cases.append({**case, "set": path.stem})
     return cases
 
 
@@ -129,6 +139,7 @@ def main() -> int:
     workdir = ROOT / "var" / "heldout"
     shutil.rmtree(workdir / "stack", ignore_errors=True)
     direct, confirmed = Score(), Score()
+    by_set: dict[str, tuple[Score, Score]] = {c["set"]: (Score(), Score()) for c in cases}
     confirmations = 0
     started = time.monotonic()
     with Stack(workdir=workdir / "stack") as stack:
@@ -140,6 +151,7 @@ def main() -> int:
             replies = say(stack, sender, case["text"])
             first = preferences(sessions, sender)
             direct.add(case["text"], case["facts"], first)
+            by_set[case["set"]][0].add(case["text"], case["facts"], first)
             final = first
             if any(w in str(r.get("text", "")).lower() for r in replies for w in CONFIRM_WORDS):
                 confirmations += 1
@@ -154,23 +166,34 @@ def main() -> int:
                 )
                 final = first + proposed if truthful_yes else first
             confirmed.add(case["text"], case["facts"], final)
+            by_set[case["set"]][1].add(case["text"], case["facts"], final)
     report: dict[str, Any] = {
         "utterances": len(cases),
         "confirmations_asked": confirmations,
         "before_confirmation": direct.summary(),
         "after_truthful_confirmation": confirmed.summary(),
+        "sets": {
+            name: {
+                "utterances": sum(1 for c in cases if c["set"] == name),
+                "before_confirmation": d.summary(),
+                "after_truthful_confirmation": c.summary(),
+            }
+            for name, (d, c) in by_set.items()
+        },
         "missed": confirmed.missed_examples,
         "wrong": confirmed.wrong_examples,
         "seconds": round(time.monotonic() - started),
     }
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    for label in ("before_confirmation", "after_truthful_confirmation"):
-        s = report[label]
-        print(
-            f"{label}: landed {s['landed']}/{s['expected_facts']} ({s['landed_share']:.1%}), "
-            f"wrong {s['wrong']}/{s['written_facts']} ({s['wrong_share']:.1%})"
-        )
+    for name, scores in [("all", report), *report["sets"].items()]:
+        for label in ("before_confirmation", "after_truthful_confirmation"):
+            s = scores[label]
+            print(
+                f"{name:12} {label}: landed {s['landed']}/{s['expected_facts']} "
+                f"({s['landed_share'] or 0:.1%}), wrong {s['wrong']}/{s['written_facts']} "
+                f"({s['wrong_share']:.1%})"
+            )
     print(f"confirmations asked: {confirmations}; details in {workdir / 'report.json'}")
     return 0
 
