@@ -79,3 +79,27 @@ async def test_a_lower_case_introduction_lands_in_the_profile(stack: Stack) -> N
         said = " ".join(str(m.get("text", "")) for m in await resp.json())
     assert "Anne-Laure" in said
     assert export_profile(stack, f"rest:{sender}")["customer"]["name"] == "Anne-Laure"
+
+
+async def test_hesitating_after_offers_keeps_nothing(stack: Stack) -> None:
+    sender = "understanding-hmm"
+    url = f"{stack.gateway_url}/webhooks/rest/webhook"
+
+    async def say(text: str) -> list[dict[str, Any]]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, json={"sender": sender, "message": text}) as resp,
+        ):
+            assert resp.status == 200
+            return list(await resp.json())
+
+    await say("I love cheese")
+    assert any("buttons" in m for m in await say("any offers for me?"))
+    answer = " ".join(str(m.get("text", "")) for m in await say("hmm"))
+    assert "Take your time" in answer or "No hurry" in answer
+    assert "offers above" in answer, "the bot comes back to the offers"
+    events = export_profile(stack, f"rest:{sender}")["offers"]
+    assert not any(e["event"] == "accepted" for e in events), "a hesitation is not a yes"
+    await say("yes please")
+    events = export_profile(stack, f"rest:{sender}")["offers"]
+    assert [e["event"] for e in events].count("accepted") == 1
