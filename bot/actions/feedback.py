@@ -175,13 +175,15 @@ class _AnswerAction:
 
     async def shown(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> tuple[Catalogue, list[str]] | None:
+    ) -> tuple[Catalogue, list[str], str | None] | None:
+        """The catalogue, the offers just shown, and the one the customer means (if they name
+        one); None, after saying so, when no offer is there to answer."""
         cat, _ = await catalogue()
         shown = [i for i in last_offer_ids(tracker) if _has_offer(cat, i)]
         if not shown:
             dispatcher.utter_message(response="utter_no_offer_to_answer")
             return None
-        return cat, shown
+        return cat, shown, referenced_offer(tracker, cat, shown)
 
 
 class ActionAcceptOffer(_AnswerAction, Action):
@@ -196,8 +198,8 @@ class ActionAcceptOffer(_AnswerAction, Action):
         found = await self.shown(dispatcher, tracker)
         if found is None:
             return []
-        cat, shown = found
-        offer_id = referenced_offer(tracker, cat, shown) or shown[0]
+        cat, shown, meant = found
+        offer_id = meant or shown[0]
         cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
         await in_transaction(lambda s: record_events(s, cid, [offer_id], "accepted", via, conv))
         offer = cat.offer(offer_id)
@@ -222,8 +224,7 @@ class ActionDeclineOffer(_AnswerAction, Action):
         found = await self.shown(dispatcher, tracker)
         if found is None:
             return []
-        cat, shown = found
-        meant = referenced_offer(tracker, cat, shown)
+        cat, shown, meant = found
         declined = [meant] if meant else shown
         cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
 
@@ -258,8 +259,8 @@ class ActionExplainOffer(_AnswerAction, Action):
         found = await self.shown(dispatcher, tracker)
         if found is None:
             return []
-        cat, shown = found
-        offer_id = referenced_offer(tracker, cat, shown) or shown[0]
+        cat, shown, meant = found
+        offer_id = meant or shown[0]
         cid = customer_id(tracker)
         view = await in_transaction(lambda s: customer_view(s, cid))
         semantic = await semantic_for(cat)
