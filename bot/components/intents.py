@@ -22,7 +22,6 @@ import logging
 from typing import Any
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -53,20 +52,10 @@ class SentenceIntentClassifier(LogisticRegressionClassifier):
         model_storage: ModelStorage,
         resource: Resource,
     ) -> None:
+        # The parent merges `config` over get_default_config() (ours, through self).
         super().__init__(config, name, model_storage, resource)
-        self.config = {**self.get_default_config(), **config}
-        self.clf.set_params(C=float(self.config["C"]), max_iter=int(self.config["max_iter"]))
+        self.clf.set_params(C=float(self.config["C"]))  # the parent sets max_iter, not C
         self._dense_weight = float(self.config["dense_weight"])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SentenceIntentClassifier:
-        return cls(config, execution_context.node_name, model_storage, resource)
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
         sparse_rows: list[Any] = []
