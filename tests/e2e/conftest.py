@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,21 +22,31 @@ from rapport.settings import ROOT
 from rapport.stack import MODEL, RASA_BIN, Stack
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+@contextmanager
+def running_stack(name: str, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """A real stack in var/test-<name>-<pid>/, stopped and removed afterwards (its logs are kept
+    with RAPPORT_KEEP_TEST_LOGS=1). The trained model, or the one RAPPORT_TEST_MODEL names (a
+    copy, while retraining)."""
     if not RASA_BIN.exists():
         pytest.fail(f"{RASA_BIN} is missing: run `make setup` (make test does it for you)")
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it for you)")
-    workdir = ROOT / "var" / f"test-e2e-{os.getpid()}"
+    model = Path(os.environ.get("RAPPORT_TEST_MODEL") or MODEL)
+    if not model.exists():
+        pytest.fail(f"{model} is missing: run `make train` (make test does it for you)")
+    workdir = ROOT / "var" / f"test-{name}-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
-    running = Stack(workdir=workdir).start()
+    running = Stack(workdir=workdir, model=model, extra_env=extra_env or {}).start()
     try:
         yield running
     finally:
         running.stop()
         if not os.environ.get("RAPPORT_KEEP_TEST_LOGS"):
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    with running_stack("e2e") as running:
+        yield running
 
 
 def export_profile(stack: Stack, ref: str) -> dict[str, Any]:

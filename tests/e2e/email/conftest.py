@@ -4,15 +4,14 @@ and a local aiosmtpd smarthost that receives the bot's answers."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from rapport.settings import ROOT
-from rapport.stack import MODEL, RASA_BIN, Stack, free_port
+from rapport.stack import Stack, free_port
+from tests.e2e.conftest import running_stack
 from tests.e2e.email.servers import Dovecot, DovecotUnavailable, Smarthost
 
 SHOP = "shop@rapport.test"
@@ -40,12 +39,6 @@ def dovecot() -> Iterator[Dovecot | None]:
 
 @pytest.fixture(scope="session")
 def email_stack(smarthost: Smarthost, dovecot: Dovecot | None) -> Iterator[Stack]:
-    if not RASA_BIN.exists():
-        pytest.fail(f"{RASA_BIN} is missing: run `make setup` (make test does it for you)")
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it for you)")
-    workdir = ROOT / "var" / f"test-email-{os.getpid()}"
-    shutil.rmtree(workdir, ignore_errors=True)
     env = {
         "RAPPORT_EMAIL_ADDRESS": SHOP,
         "RAPPORT_SMTP_LISTEN_HOST": "127.0.0.1",
@@ -63,13 +56,8 @@ def email_stack(smarthost: Smarthost, dovecot: Dovecot | None) -> Iterator[Stack
             RAPPORT_IMAP_SSL="false",
             RAPPORT_IMAP_POLL_S="1",
         )
-    running = Stack(workdir=workdir, extra_env=env).start()
-    try:
+    with running_stack("email", env) as running:
         yield running
-    finally:
-        running.stop()
-        if not os.environ.get("RAPPORT_KEEP_TEST_LOGS"):
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def smtp_port(stack: Stack) -> int:

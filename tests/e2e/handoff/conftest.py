@@ -3,8 +3,6 @@ a real Chromium (Debian's, driven by Playwright)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from rapport.settings import ROOT
-from rapport.stack import MODEL, RASA_BIN, Stack
+from rapport.stack import Stack
+from tests.e2e.conftest import running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 STAFF = ("anne", "Anne", "a long staff password")
@@ -20,43 +19,29 @@ STAFF = ("anne", "Anne", "a long staff password")
 
 @pytest.fixture(scope="session")
 def handoff_stack() -> Iterator[Stack]:
-    if not RASA_BIN.exists():
-        pytest.fail(f"{RASA_BIN} is missing: run `make setup` (make test does it for you)")
-    # The trained model, unless RAPPORT_TEST_MODEL points at another (as the WhatsApp e2e).
-    model = Path(os.environ.get("RAPPORT_TEST_MODEL") or MODEL)
-    if not model.exists():
-        pytest.fail(f"{model} is missing: run `make train` (make test does it for you)")
-    workdir = ROOT / "var" / f"test-handoff-{os.getpid()}"
-    shutil.rmtree(workdir, ignore_errors=True)
     # Staff are always in: the closed-shop answer is covered by the unit tests.
-    stack = Stack(workdir=workdir, model=model, extra_env={"RAPPORT_OPENING_HOURS": ""})
-    running = stack.start()
-    username, first_name, password = STAFF
-    subprocess.run(
-        [
-            stack.python,
-            "-m",
-            "rapport",
-            "staff",
-            "add",
-            username,
-            "--first-name",
-            first_name,
-            "--password-stdin",
-        ],
-        cwd=ROOT,
-        env=stack.env(),
-        input=password + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    try:
+    with running_stack("handoff", {"RAPPORT_OPENING_HOURS": ""}) as running:
+        username, first_name, password = STAFF
+        subprocess.run(
+            [
+                running.python,
+                "-m",
+                "rapport",
+                "staff",
+                "add",
+                username,
+                "--first-name",
+                first_name,
+                "--password-stdin",
+            ],
+            cwd=ROOT,
+            env=running.env(),
+            input=password + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
         yield running
-    finally:
-        running.stop()
-        if not os.environ.get("RAPPORT_KEEP_TEST_LOGS"):
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

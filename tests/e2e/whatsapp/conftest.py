@@ -8,22 +8,16 @@ would, and read what the gateway sent to the stand-in.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from rapport.settings import ROOT
-from rapport.stack import MODEL, RASA_BIN, Stack
+from rapport.stack import Stack
+from tests.e2e.conftest import running_stack
 from tests.e2e.whatsapp import meta
 from tests.e2e.whatsapp.standin import GraphStandIn, StandInThread
-
-# RAPPORT_TEST_MODEL runs these tests on another model (e.g. a copy, while retraining).
-MODEL_OVERRIDE = os.environ.get("RAPPORT_TEST_MODEL")
 
 
 @pytest.fixture(scope="session")
@@ -39,31 +33,15 @@ def graph_api() -> Iterator[GraphStandIn]:
 
 @pytest.fixture(scope="session")
 def wa_stack(graph_api: GraphStandIn) -> Iterator[Stack]:
-    if not RASA_BIN.exists():
-        pytest.fail(f"{RASA_BIN} is missing: run `make setup`")
-    model = Path(MODEL_OVERRIDE) if MODEL_OVERRIDE else MODEL
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}: run `make train`")
-    workdir = ROOT / "var" / f"test-whatsapp-{os.getpid()}"
-    shutil.rmtree(workdir, ignore_errors=True)
-    stack = Stack(
-        workdir=workdir,
-        model=model,
-        extra_env={
-            "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID,
-            "WHATSAPP_ACCESS_TOKEN": meta.ACCESS_TOKEN,
-            "WHATSAPP_APP_SECRET": meta.APP_SECRET,
-            "WHATSAPP_VERIFY_TOKEN": meta.VERIFY_TOKEN,
-            "WHATSAPP_API_BASE": graph_api.base_url,  # type: ignore[attr-defined]
-        },
-    )
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        if not os.environ.get("RAPPORT_KEEP_TEST_LOGS"):
-            shutil.rmtree(workdir, ignore_errors=True)
+    env = {
+        "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID,
+        "WHATSAPP_ACCESS_TOKEN": meta.ACCESS_TOKEN,
+        "WHATSAPP_APP_SECRET": meta.APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": meta.VERIFY_TOKEN,
+        "WHATSAPP_API_BASE": graph_api.base_url,  # type: ignore[attr-defined]
+    }
+    with running_stack("whatsapp", env) as running:
+        yield running
 
 
 class Meta:
