@@ -26,7 +26,7 @@ BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
 BOT_COMPONENTS := $(wildcard bot/components/*.py) tastes/names.py tastes/cleaning.py
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
-.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train bench bench-ranking eval-offers db clean nlu-report heldout heldout-nlu language-model
+.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -86,7 +86,22 @@ $(MODEL): $(BOT_SOURCES) $(BOT_COMPONENTS) $(LANGUAGE_MODEL)/tf_model.h5 | $(RAS
 	@mkdir -p models
 	time $(RASA) train $(RASA_ARGS) --out models --fixed-model-name rapport
 
-train: $(MODEL)
+# The fact reader (tastes/reader.py), learned from the annotated corpus bot/facts/. Its generated
+# part is rewritten from the hand-written files and the catalogue (deterministic; committed).
+FACT_CORPUS_HANDWRITTEN := $(wildcard bot/facts/handwritten_*.yml)
+FACT_VARIANTS := bot/facts/generated/variants.yml
+FACTS_MODEL := models/facts/model.onnx
+$(FACT_VARIANTS): $(FACT_CORPUS_HANDWRITTEN) $(CATALOGUE) scripts/generate_fact_examples.py | $(VENV)/.installed
+	$(PY) scripts/generate_fact_examples.py $(CATALOGUE) $@
+fact-examples: $(FACT_VARIANTS)
+
+$(FACTS_MODEL): $(FACT_CORPUS_HANDWRITTEN) $(FACT_VARIANTS) tastes/training.py tastes/features.py tastes/encoder.py tastes/lang/en.yml scripts/train_facts.py | $(VENV)/.installed
+	@echo "==> training the fact reader (about 2 minutes; report in models/facts/report.json)"
+	time $(PY) scripts/train_facts.py --catalogue $(CATALOGUE)
+train-facts: $(FACTS_MODEL)
+
+train-rasa: $(MODEL)
+train: $(MODEL) $(FACTS_MODEL)
 
 run: setup db train
 	@echo "==> starting Rasa (:5005), the action server (:5055) and the gateway; Ctrl-C stops all"
@@ -101,7 +116,7 @@ lint: $(VENV)/.installed
 validate: setup $(GENERATED_NLU)
 	$(PY) scripts/validate.py
 
-test-bot: train
+test-bot: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --e2e --out results/core
 
 test-unit: $(VENV)/.installed
@@ -113,8 +128,12 @@ test-e2e: setup train
 test: setup system-deps lint validate train test-bot
 	$(PY) -m pytest tests -q
 
-bench: setup train bench-ranking
+bench: setup train bench-ranking bench-facts
 	$(PY) scripts/bench.py
+
+# Reading facts, per message, on this machine (p50/p95/p99; var/bench/facts.json).
+bench-facts: $(FACTS_MODEL)
+	$(PY) scripts/bench_facts.py
 
 # Ranking for one customer on a generated 5,000-product catalogue (p50/p95/p99, var/bench/).
 bench-ranking: $(VENV)/.installed

@@ -80,6 +80,11 @@ class Fact:
     stated: str  # the customer's own words
     channel: str  # "web" | "whatsapp" | "email" | "rest" | "staff"
     at: datetime  # tz-aware UTC
+    # Who in the household it is about, in the customer's word ("husband", "kids"); None for
+    # the customer. The customer shops for the household: a member's avoid or dislike filters
+    # like the customer's own, a member's like counts as a like and is named in the reason.
+    member: str | None = None
+    strength: int | None = None  # like: 2 = love, 1 = like (None: unsaid)
 
 
 @dataclass(frozen=True)
@@ -603,8 +608,39 @@ def day_words(at: datetime, today: date) -> str:
     return text if day.year == today.year else f"{text} {day.year}"
 
 
+# Household words that take a plural verb without ending in s, and ones ending in s that do not.
+_PLURAL_MEMBERS = frozenset({"children", "grandchildren", "people", "folk", "in-laws", "twins"})
+_SINGULAR_MEMBERS = frozenset({"gramps", "pops", "missus", "missis", "boss"})
+# Family words customers capitalise like names ("Mum loves it"): still "your mum".
+_CAPITALISED_ROLES = frozenset(
+    {"mum", "mom", "mam", "dad", "nan", "nana", "gran", "granny", "grandma", "grandpa", "grandad"}
+)
+
+
+def member_likes(member: str, subject: str, strength: int | None = None) -> str:
+    """'your kids love sausages', 'your husband likes lamb', 'Sophie likes lamb'."""
+    who = " ".join(member.replace("’", "'").split()).removesuffix("'s")
+    for possessive in ("my ", "our ", "the ", "your "):
+        who = who.removeprefix(possessive).removeprefix(possessive.capitalize())
+    verb = "love" if strength is not None and strength >= 2 else "like"
+    if who[:1].isupper() and who.lower() not in _CAPITALISED_ROLES:
+        return f"{who} {verb}s {subject}"  # a name: one person
+    who = who.lower()
+    head = who.removesuffix("-in-law").split()[-1] if who.strip() else ""
+    plural = head in _PLURAL_MEMBERS or (
+        head.endswith("s")
+        and len(head) > 2
+        and head not in _SINGULAR_MEMBERS
+        and not head.endswith(("ss", "us"))
+    )
+    return f"your {who} {verb if plural else verb + 's'} {subject}"
+
+
 def _told(f: Fact | Habit, today: date) -> str:
     quoted = '"' + " ".join(f.stated.split()).replace('"', "'") + '"'
+    if isinstance(f, Fact) and f.member and f.member.strip():
+        # The quote alone may not say whose taste it is ("the wife and I love duck").
+        quoted = f"{member_likes(f.member, f.subject, f.strength)} ({quoted})"
     when = f"on {day_words(f.at, today)}"
     if f.channel == "staff":
         return f"you said {CHANNEL_WORDS['staff']} {when} that {quoted}"

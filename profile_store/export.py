@@ -18,7 +18,18 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def export_customer(session: Session, customer_id: str) -> dict[str, Any]:
+def _iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else _iso(value)
+
+
+def export_customer(
+    session: Session, customer_id: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The customer's document; `preferences` are the facts that hold `now` (default: now).
+
+    Each preference says `who` it is about (the customer's word for a household member, null
+    for the customer) and `until` when it stops holding (null: no end).
+    """
     customer = get_customer(session, customer_id)
     identities = session.scalars(
         select(Identity).where(Identity.customer_id == customer_id).order_by(Identity.id)
@@ -41,11 +52,13 @@ def export_customer(session: Session, customer_id: str) -> dict[str, Any]:
                 "polarity": p.polarity.value,
                 "reason": p.reason,
                 "category": p.category,
+                "who": p.member,
+                "until": _iso_or_none(p.until),
                 "stated": p.stated,
                 "channel": p.channel,
                 "at": _iso(p.at),
             }
-            for p in active_preferences(session, customer_id)
+            for p in active_preferences(session, customer_id, now=now)
         ],
         "habits": [
             {

@@ -112,7 +112,10 @@ class Identity(Base):
 class Preference(Base):
     """A taste or constraint the customer stated, in their own words.
 
-    A newer statement about the same subject supersedes the older one, which is kept as history.
+    `member` is who in the household it is about, in the customer's word ("husband", "kids");
+    None is the customer themselves. `until` ends a time-bounded fact ("this week I'm off red
+    meat"): after it the fact is history. A newer statement about the same subject and the same
+    member supersedes the older one, which is kept as history.
     """
 
     __tablename__ = "preference"
@@ -125,6 +128,8 @@ class Preference(Base):
     reason: Mapped[str | None] = mapped_column(String(40))
     category: Mapped[str | None] = mapped_column(String(40))
     strength: Mapped[int | None]
+    member: Mapped[str | None] = mapped_column(String(40))
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stated: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     conversation_id: Mapped[str | None] = mapped_column(String(64))

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,6 +98,23 @@ def _same_subject(subject: str) -> Any:
     return func.lower(Preference.subject) == subject.strip().lower()
 
 
+def _member(member: str | None) -> str | None:
+    """The member word as stored: trimmed, spaces collapsed; empty means the customer."""
+    cleaned = " ".join((member or "").split())[:40]
+    return cleaned or None
+
+
+def _same_member(member: str | None) -> Any:
+    if member is None:
+        return Preference.member.is_(None)
+    return func.lower(Preference.member) == member.lower()
+
+
+def _key(pref: Preference) -> tuple[str, str | None]:
+    """Facts with the same key speak about the same thing: one subject, one person."""
+    return pref.subject.strip().lower(), pref.member.lower() if pref.member else None
+
+
 def record_preference(
     session: Session,
     customer_id: str,
@@ -111,17 +128,31 @@ def record_preference(
     strength: int | None = None,
     conversation_id: str | None = None,
     at: datetime | None = None,
+    member: str | None = None,
+    until: datetime | None = None,
 ) -> Preference:
-    """Store a stated fact; an earlier active fact on the same subject becomes history."""
+    """Store a stated fact; an earlier fact on the same subject and member becomes history.
+
+    `member`: who in the household it is about (None: the customer). `until`: when a
+    time-bounded fact stops holding. A time-bounded fact does not end an open-ended one on the
+    same subject: it hides it while it holds ("I love lamb", then "no lamb this week": lamb
+    is loved again next week). A newer open-ended fact ends both.
+    """
     get_customer(session, customer_id)
     now = _when(at)
+    if until is not None and until.tzinfo is None:
+        raise ValueError("naive `until` given to the profile store; use timezone-aware UTC")
+    member = _member(member)
     for older in session.scalars(
         select(Preference).where(
             Preference.customer_id == customer_id,
             Preference.superseded_at.is_(None),
             _same_subject(subject),
+            _same_member(member),
         )
     ):
+        if until is not None and older.until is None:
+            continue
         older.superseded_at = now
     pref = Preference(
         customer_id=customer_id,
@@ -134,44 +165,73 @@ def record_preference(
         channel=channel,
         conversation_id=conversation_id,
         at=now,
+        member=member,
+        until=until,
     )
     session.add(pref)
     session.flush()
     return pref
 
 
-def active_preferences(session: Session, customer_id: str) -> list[Preference]:
-    return list(
+def _latest_per_key(rows: Iterable[Preference]) -> list[Preference]:
+    """The latest fact per subject and member (a time-bounded one hides an open-ended one)."""
+    latest: dict[tuple[str, str | None], Preference] = {}
+    for row in rows:
+        key = _key(row)
+        seen = latest.get(key)
+        if seen is None or (row.at, row.id) > (seen.at, seen.id):
+            latest[key] = row
+    return sorted(latest.values(), key=lambda p: (p.at, p.id))
+
+
+def active_preferences(
+    session: Session, customer_id: str, *, now: datetime | None = None
+) -> list[Preference]:
+    """What holds now: not superseded, not past its `until`, oldest first."""
+    now = _when(now)
+    return _latest_per_key(
         session.scalars(
-            select(Preference)
-            .where(Preference.customer_id == customer_id, Preference.superseded_at.is_(None))
-            .order_by(Preference.at, Preference.id)
+            select(Preference).where(
+                Preference.customer_id == customer_id,
+                Preference.superseded_at.is_(None),
+                or_(Preference.until.is_(None), Preference.until > now),
+            )
         )
     )
 
 
-def preference_history(session: Session, customer_id: str) -> list[Preference]:
-    return list(
-        session.scalars(
+def preference_history(
+    session: Session, customer_id: str, *, now: datetime | None = None
+) -> list[Preference]:
+    """What no longer holds: superseded, expired, or hidden by a newer time-bounded fact."""
+    current = {p.id for p in active_preferences(session, customer_id, now=now)}
+    return [
+        p
+        for p in session.scalars(
             select(Preference)
-            .where(Preference.customer_id == customer_id, Preference.superseded_at.is_not(None))
+            .where(Preference.customer_id == customer_id)
             .order_by(Preference.at, Preference.id)
         )
-    )
+        if p.id not in current
+    ]
 
 
 def forget_preferences(
     session: Session, customer_id: str, subjects: Iterable[str]
 ) -> list[Preference]:
-    """Erase the facts (and their history) on these subjects; "*" erases every fact and habit."""
+    """Erase the facts (and their history) on these subjects; "*" erases every fact and habit.
+
+    Returns the erased facts that held until now, whoever in the household they were about.
+    """
     wanted = [s.strip().lower() for s in subjects if s.strip()]
+    current = {p.id for p in active_preferences(session, customer_id)}
     if "*" in wanted:
         removed = list(
             session.scalars(select(Preference).where(Preference.customer_id == customer_id))
         )
         session.execute(delete(Preference).where(Preference.customer_id == customer_id))
         session.execute(delete(Habit).where(Habit.customer_id == customer_id))
-        return [p for p in removed if p.superseded_at is None]
+        return [p for p in removed if p.id in current]
     removed = []
     for subject in wanted:
         rows = list(
@@ -183,7 +243,7 @@ def forget_preferences(
         )
         for row in rows:
             session.delete(row)
-        removed.extend(r for r in rows if r.superseded_at is None)
+        removed.extend(r for r in rows if r.id in current)
     session.flush()
     return removed
 

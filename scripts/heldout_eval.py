@@ -5,9 +5,14 @@ profile store), sends every utterance of tests/heldout/*.jsonl from a fresh send
 that customer's profile export (the same `export_customer` the `rapport profile export
 rest:<sender>` command prints). It reports:
 
-- landed: the share of expected facts found in the export with the right subject and polarity;
+- landed: the share of expected facts found in the export with the right subject, polarity and,
+  for an avoid whose reason the set gives, reason;
 - wrong: the share of the facts written that are not expected (wrong subject or polarity,
-  or a fact where none was said).
+  or a fact where none was said);
+- allergies missed: expected allergies not written as an avoid on that subject, even after the
+  bot's "just to be sure" (the one figure that must be 0);
+- per class (the set's "class" field), and for household facts ("who") and time-bounded ones
+  ("temporary") whether the member and the end date were written too.
 
 When the bot asks "Just to be sure: ...?" (a low-confidence fact), the simulated customer answers
 truthfully: yes if every fact it proposes is expected, no otherwise. Figures are given straight
@@ -44,7 +49,7 @@ CONFIRM_WORDS = ("just to be sure",)
 
 def fold(text: str) -> str:
     """Lower case, no accents, no plural s on any word: 'Comtés' and 'comte' compare equal."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    text = unicodedata.normalize("NFKD", text.lower()).replace("'s ", " ").replace("-", " ")
     text = "".join(c for c in text if not unicodedata.combining(c))
     words = [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split()]
     return " ".join(words).strip(" .!?")
@@ -54,12 +59,36 @@ def _alternatives(value: str | list[str]) -> set[str]:
     return {fold(v) for v in ([value] if isinstance(value, str) else value)}
 
 
+def same_subject(expected: str | list[str], written: str) -> bool:
+    """The words meant, or a narrower name holding all of them ('roquefort papillon')."""
+    got = fold(written)
+    words = set(got.split())
+    return any(alt == got or (alt and set(alt.split()) <= words) for alt in _alternatives(expected))
+
+
 def matches(expected: dict[str, Any], written: dict[str, Any]) -> bool:
     polarities = expected["polarity"]
     polarities = {polarities} if isinstance(polarities, str) else set(polarities)
-    return (
-        fold(written["subject"]) in _alternatives(expected["subject"])
-        and written["polarity"] in polarities
+    if not same_subject(expected["subject"], written["subject"]):
+        return False
+    if written["polarity"] not in polarities:
+        return False
+    reasons = expected.get("reason")
+    if written["polarity"] == "avoid" and reasons:
+        reasons = {reasons} if isinstance(reasons, str) else set(reasons)
+        return written.get("reason") in reasons
+    return True
+
+
+def is_allergy(expected: dict[str, Any]) -> bool:
+    reasons = expected.get("reason") or []
+    return "allergy" in ([reasons] if isinstance(reasons, str) else reasons)
+
+
+def allergy_heard(expected: dict[str, Any], written: list[dict[str, Any]]) -> bool:
+    return any(
+        w["polarity"] == "avoid" and same_subject(expected["subject"], w["subject"])
+        for w in written
     )
 
 
@@ -69,6 +98,12 @@ class Score:
     landed: int = 0
     written: int = 0
     wrong: int = 0
+    allergies: int = 0
+    allergies_missed: int = 0
+    members: int = 0
+    members_right: int = 0
+    temporary: int = 0
+    temporary_right: int = 0
     wrong_examples: list[str] = field(default_factory=list)
     missed_examples: list[str] = field(default_factory=list)
 
@@ -76,10 +111,24 @@ class Score:
         self.expected += len(expected)
         self.written += len(written)
         for exp in expected:
-            if any(matches(exp, w) for w in written):
+            found = [w for w in written if matches(exp, w)]
+            if found:
                 self.landed += 1
             else:
                 self.missed_examples.append(f"{text!r}: {exp['subject']} {exp['polarity']}")
+            if is_allergy(exp):
+                self.allergies += 1
+                if not allergy_heard(exp, written):
+                    self.allergies_missed += 1
+                    self.missed_examples.append(f"{text!r}: ALLERGY {exp['subject']}")
+            if exp.get("who"):
+                self.members += 1
+                self.members_right += any(
+                    fold(str(w.get("who") or "")) == fold(str(exp["who"])) for w in found
+                )
+            if exp.get("temporary"):
+                self.temporary += 1
+                self.temporary_right += any(w.get("until") for w in found)
         for w in written:
             if not any(matches(exp, w) for exp in expected):
                 self.wrong += 1
@@ -93,13 +142,21 @@ class Score:
             "written_facts": self.written,
             "wrong": self.wrong,
             "wrong_share": round(self.wrong / self.written, 3) if self.written else 0.0,
+            "allergies": self.allergies,
+            "allergies_missed": self.allergies_missed,
+            "household_facts": self.members,
+            "household_member_right": self.members_right,
+            "temporary_facts": self.temporary,
+            "temporary_with_end": self.temporary_right,
         }
 
 
-def load_cases() -> list[dict[str, Any]]:
-    """Every utterance of tests/heldout/*.jsonl, each tagged with the file (set) it comes from."""
+def load_cases(names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every utterance of tests/heldout/*.jsonl (or the named sets), tagged with its set."""
     cases = []
     for path in sorted(HELDOUT.glob("*.jsonl")):
+        if names and path.stem not in names:
+            continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -135,11 +192,16 @@ def preferences(sessions: sessionmaker[Session], sender: str) -> list[dict[str, 
 
 
 def main() -> int:
-    cases = load_cases()
+    cases = load_cases(sys.argv[1:])
+    if not cases:
+        raise SystemExit(f"no held-out set named {' '.join(sys.argv[1:])} in {HELDOUT}")
     workdir = ROOT / "var" / "heldout"
     shutil.rmtree(workdir / "stack", ignore_errors=True)
     direct, confirmed = Score(), Score()
     by_set: dict[str, tuple[Score, Score]] = {c["set"]: (Score(), Score()) for c in cases}
+    by_class: dict[str, tuple[Score, Score]] = {
+        f"{c['set']}/{c['class']}": (Score(), Score()) for c in cases if c.get("class")
+    }
     confirmations = 0
     started = time.monotonic()
     with Stack(workdir=workdir / "stack") as stack:
@@ -152,6 +214,9 @@ def main() -> int:
             first = preferences(sessions, sender)
             direct.add(case["text"], case["facts"], first)
             by_set[case["set"]][0].add(case["text"], case["facts"], first)
+            kind = f"{case['set']}/{case['class']}" if case.get("class") else None
+            if kind:
+                by_class[kind][0].add(case["text"], case["facts"], first)
             final = first
             if any(w in str(r.get("text", "")).lower() for r in replies for w in CONFIRM_WORDS):
                 confirmations += 1
@@ -167,6 +232,10 @@ def main() -> int:
                 final = first + proposed if truthful_yes else first
             confirmed.add(case["text"], case["facts"], final)
             by_set[case["set"]][1].add(case["text"], case["facts"], final)
+            if kind:
+                by_class[kind][1].add(case["text"], case["facts"], final)
+            if (n + 1) % 50 == 0:
+                print(f"  {n + 1}/{len(cases)} utterances ({time.monotonic() - started:.0f} s)")
     report: dict[str, Any] = {
         "utterances": len(cases),
         "confirmations_asked": confirmations,
@@ -179,6 +248,10 @@ def main() -> int:
                 "after_truthful_confirmation": c.summary(),
             }
             for name, (d, c) in by_set.items()
+        },
+        "classes": {
+            name: {"before_confirmation": d.summary(), "after_truthful_confirmation": c.summary()}
+            for name, (d, c) in sorted(by_class.items())
         },
         "missed": confirmed.missed_examples,
         "wrong": confirmed.wrong_examples,
@@ -194,6 +267,18 @@ def main() -> int:
                 f"({s['landed_share'] or 0:.1%}), wrong {s['wrong']}/{s['written_facts']} "
                 f"({s['wrong_share']:.1%})"
             )
+        s = scores["after_truthful_confirmation"]
+        print(
+            f"{'':12} allergies missed {s['allergies_missed']}/{s['allergies']}, household "
+            f"member right {s['household_member_right']}/{s['household_facts']}, end date "
+            f"{s['temporary_with_end']}/{s['temporary_facts']}"
+        )
+    for name, scores in report["classes"].items():
+        d, c = scores["before_confirmation"], scores["after_truthful_confirmation"]
+        print(
+            f"  {name:45} landed {d['landed_share'] or 0:.0%} -> {c['landed_share'] or 0:.0%} "
+            f"of {c['expected_facts']}, wrong {c['wrong']}/{c['written_facts']}"
+        )
     print(f"confirmations asked: {confirmations}; details in {workdir / 'report.json'}")
     return 0
 

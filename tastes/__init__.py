@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tastes.describe import describe
-    from tastes.facts import extract_facts
     from tastes.forget import extract_forget_subjects
     from tastes.habits import extract_habits
     from tastes.household import describe_household, extract_household
     from tastes.models import StatedFact, StatedHabit
     from tastes.names import extract_name
+    from tastes.reader import extract_facts
     from tastes.vocabulary import Vocabulary, display_case, proper_nouns
 
 _HOMES = {
     "describe": "tastes.describe",
-    "extract_facts": "tastes.facts",
+    "extract_facts": "tastes.reader",
     "extract_forget_subjects": "tastes.forget",
     "extract_habits": "tastes.habits",
     "describe_household": "tastes.household",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from tastes.facts import extract_facts
 from tastes.text import clean_input, fold, tokens
 from tastes.vocabulary import Vocabulary, allergen_family, clean_phrase
 
@@ -59,14 +58,10 @@ def extract_forget_subjects(text: str, vocabulary: Vocabulary) -> list[str]:
     if verb is not None and _EVERYTHING.match(rest_low):
         return [EVERYTHING]
     subjects: list[str] = []
-    for fact in extract_facts(rest, vocabulary):
-        _add(subjects, fact.subject)
-    if subjects:
-        return _with_the_one_product_meant(subjects, vocabulary)
-    # "I'm not vegetarian any more", "forget the walnut thing": any term the words name.
-    found = vocabulary.find(tokens(rest))
-    for item in found:
-        _add(subjects, _family_or_self(item.term.canonical, rest_low))
+    # "forget that I like paupiettes", "I'm not vegetarian any more": any term the words name.
+    for item in vocabulary.find(tokens(rest)):
+        for subject in _self_and_family(item.term.canonical, rest_low):
+            _add(subjects, subject)
     if subjects:
         return _with_the_one_product_meant(subjects, vocabulary)
     remainder = _NO_LONGER.sub(" ", rest_low)
@@ -87,11 +82,10 @@ def _with_the_one_product_meant(subjects: list[str], vocabulary: Vocabulary) -> 
     return out
 
 
-def _family_or_self(subject: str, context: str) -> str:
-    """A constraint is stored under its allergen family ('walnut allergy' is 'nuts')."""
-    if re.search(r"allerg|intoleran", context):
-        return allergen_family(subject) or subject
-    return subject
+def _self_and_family(subject: str, context: str) -> list[str]:
+    """An allergy may be stored under the word said or its family ('walnut allergy': nuts too)."""
+    family = allergen_family(subject) if re.search(r"allerg|intoleran", context) else None
+    return [subject] if family is None or family == subject else [subject, family]
 
 
 def _add(subjects: list[str], subject: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 POLARITIES: tuple[str, ...] = ("like", "dislike", "avoid")
 REASONS: tuple[str, ...] = ("allergy", "intolerance", "diet", "religion", "health")
@@ -15,6 +16,11 @@ class StatedFact:
 
     strength: like 2 = adore/love, 1 = like; dislike/avoid -1 = not keen, -2 = hate/avoid.
     reason: only for avoid (allergy, intolerance, diet, religion, health), None if unsaid.
+    confident: stored at once when True; confirmed with the customer first when False.
+    member: who in the household it is about, in the customer's word ("husband", "kids");
+        None for the customer themselves.
+    until: when a time-bounded fact ("this week I'm off red meat") stops holding (UTC).
+    confidence: the reader's probability for this reading (1.0 for a confirmed fact).
     """
 
     subject: str
@@ -24,6 +30,9 @@ class StatedFact:
     stated: str
     category: str | None
     confident: bool
+    member: str | None = None
+    until: datetime | None = None
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)

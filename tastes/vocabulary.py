@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -194,6 +195,7 @@ class Vocabulary:
 
     def __init__(self, terms: dict[tuple[str, ...], Term]) -> None:
         self._by_key = terms
+        self._spelled_cache: dict[tuple[str, int], list[str]] | None = None
         self._matcher = PhraseMatcher(nlp().vocab, attr="LOWER")
         self._ids: dict[int, tuple[str, ...]] = {}
         strings = nlp().vocab.strings
@@ -278,6 +280,30 @@ class Vocabulary:
                 if _phrase_key(canonical) != key:
                     out.setdefault(canonical, None)
         return list(out)
+
+    def close(self, phrase: str, cutoff: float = 0.84) -> Term | None:
+        """The term a misspelt phrase most likely means ('chiken' -> chicken), if one is close."""
+        key = " ".join(_phrase_key(phrase))
+        if len(key) < 5:
+            return None
+        # Only terms starting with the same letter and of about the same length can be that close.
+        candidates = [
+            k
+            for n in range(len(key) - 2, len(key) + 3)
+            for k in self._spelled().get((key[0], n), ())
+        ]
+        found = difflib.get_close_matches(key, candidates, n=1, cutoff=cutoff)
+        return self._by_key[tuple(found[0].split())] if found else None
+
+    def _spelled(self) -> dict[tuple[str, int], list[str]]:
+        if self._spelled_cache is None:
+            buckets: dict[tuple[str, int], list[str]] = {}
+            for k in self._by_key:
+                if k:
+                    spelled = " ".join(k)
+                    buckets.setdefault((spelled[0], len(spelled)), []).append(spelled)
+            self._spelled_cache = buckets
+        return self._spelled_cache
 
     def lookup(self, phrase: str) -> Term | None:
         """The term a whole phrase names exactly, if any."""

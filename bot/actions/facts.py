@@ -1,18 +1,26 @@
-"""Writing what the customer states about themselves, with their words, and confirming it.
+"""Hearing what the customer states about themselves, in every message, and confirming it.
 
-A fact the extractor is not sure of (`confident` is False: an unknown subject, an ambiguous cue)
-is not stored at once: it waits in the `pending_facts` slot while the bot asks "Just to be
-sure: ...?" (utter_fact_to_confirm); a yes stores it, a no drops it (action_confirm_facts).
+`action_validate_slot_mappings` is the one custom action Rasa runs after every user message,
+before any dialogue prediction (it is called by the default action `action_extract_slots`):
+so facts are read whatever the intent, and a greeting, a name or a question that also says
+"I love Comté" is heard. The learned reader (tastes.reader) gives each fact a probability:
+- sure facts are stored at once and acknowledged ("Noted: you love Comté");
+- unsure ones wait in the `pending_facts` slot while the bot asks "Just to be sure: ...?"
+  (utter_fact_to_confirm); a yes stores them, a no drops them (action_confirm_facts).
+The intent's own action follows (a greeting, an answer, offers).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import asyncio
+from dataclasses import asdict, replace
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
 from sqlalchemy.orm import Session
 
 from bot.actions.context import (
@@ -22,18 +30,20 @@ from bot.actions.context import (
     customer_id,
     in_transaction,
     latest_text,
+    today,
 )
+from bot.actions.greeting import name_from
 from bot.actions.profiling import ask_one_question
-from profile_store.repository import ensure_customer, record_habit, record_preference
+from profile_store.repository import ensure_customer, record_habit, record_preference, set_name
 from tastes import (
     StatedFact,
     StatedHabit,
     describe,
     describe_household,
-    extract_facts,
     extract_habits,
     extract_household,
 )
+from tastes.reader import shared_reader
 
 # The habit extractor speaks of the customer in the third person ("buys a case of wine").
 SECOND_PERSON = {
@@ -56,6 +66,10 @@ FREQUENCY_WORDS = {
 PENDING_SLOT = "pending_facts"
 CONFIRMING_SLOT = "confirming_fact"
 PENDING_TEXT_SLOT = "pending_fact"
+HEARD_SLOT = "facts_heard"  # how many facts the reader heard in the latest message
+NAME_HEARD_SLOT = "name_heard"  # the name the reader noted in the latest message, if any
+# What these messages say about food is not a new fact: they name one to forget or ask to see.
+NOT_READ_FOR_FACTS = frozenset({"forget_fact", "review_profile"})
 
 
 def describe_habit(habit: StatedHabit) -> str:
@@ -86,7 +100,7 @@ def _unique_habits(found: list[StatedHabit]) -> list[StatedHabit]:
     return kept
 
 
-def _save_facts(
+def _save(
     session: Session, tracker: Tracker, facts: list[StatedFact], habits: list[StatedHabit]
 ) -> None:
     cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
@@ -103,6 +117,8 @@ def _save_facts(
             stated=fact.stated,
             channel=via,
             conversation_id=conv,
+            member=fact.member,
+            until=fact.until,
         )
     for habit in habits:
         record_habit(
@@ -121,30 +137,28 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-async def _note(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    facts: list[StatedFact],
-    habits: list[StatedHabit],
-) -> list[EventType]:
-    """Store the sure facts, ask about the unsure ones, then maybe one profiling question."""
-    sure = [f for f in facts if f.confident]
-    unsure = [f for f in facts if not f.confident]
-    if sure or habits:
-        await in_transaction(lambda s: _save_facts(s, tracker, sure, habits))
-    for fact in sure:
-        dispatcher.utter_message(response="utter_fact_noted", fact=describe(fact))
-    for habit in habits:
-        dispatcher.utter_message(response="utter_habit_noted", habit=describe_habit(habit))
-    if unsure:
-        words = _and([describe(f) for f in unsure])
-        dispatcher.utter_message(response="utter_fact_to_confirm", fact=words)
-        return [
-            SlotSet(PENDING_SLOT, [asdict(f) for f in unsure]),
-            SlotSet(PENDING_TEXT_SLOT, words),
-            SlotSet(CONFIRMING_SLOT, True),
-        ]
-    return [*_clear_pending(), *await ask_one_question(dispatcher, tracker)]
+def _as_slot(fact: StatedFact) -> dict[str, Any]:
+    """A pending fact as JSON for the slot (the end date as ISO text)."""
+    return {**asdict(fact), "until": fact.until.isoformat() if fact.until else None}
+
+
+def _pending(tracker: Tracker) -> list[StatedFact]:
+    kept = []
+    for item in tracker.get_slot(PENDING_SLOT) or []:
+        try:
+            until = item.get("until")
+            kept.append(
+                StatedFact(
+                    **{
+                        **item,
+                        "confident": True,
+                        "until": datetime.fromisoformat(until) if until else None,
+                    }
+                )
+            )
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return kept
 
 
 def _clear_pending() -> list[EventType]:
@@ -155,21 +169,94 @@ def _clear_pending() -> list[EventType]:
     ]
 
 
+async def _note(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    facts: list[StatedFact],
+    habits: list[StatedHabit],
+) -> list[EventType]:
+    """Store the sure facts and habits, and ask about the unsure facts."""
+    sure = [f for f in facts if f.confident]
+    unsure = [f for f in facts if not f.confident]
+    if sure or habits:
+        await in_transaction(lambda s: _save(s, tracker, sure, habits))
+    for fact in sure:
+        dispatcher.utter_message(response="utter_fact_noted", fact=describe(fact))
+    for habit in habits:
+        dispatcher.utter_message(response="utter_habit_noted", habit=describe_habit(habit))
+    if not unsure:
+        return []
+    # A question already waiting keeps its facts: one yes or no answers them all.
+    waiting = _pending(tracker) if tracker.get_slot(CONFIRMING_SLOT) else []
+    asked = waiting + unsure
+    words = _and([describe(f) for f in asked])
+    dispatcher.utter_message(response="utter_fact_to_confirm", fact=words)
+    return [
+        SlotSet(PENDING_SLOT, [_as_slot(replace(f, confident=False)) for f in asked]),
+        SlotSet(PENDING_TEXT_SLOT, words),
+        SlotSet(CONFIRMING_SLOT, True),
+    ]
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+class ActionReadFacts(ValidationAction):
+    """Reads every user message for facts (Rasa calls it action_validate_slot_mappings)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = latest_text(tracker)
+        # While a person has the conversation the bot neither speaks nor writes; a button's
+        # payload ("/affirm") is not the customer's words.
+        if tracker.is_paused() or not text.strip() or text.startswith("/"):
+            return [SlotSet(HEARD_SLOT, 0), SlotSet(NAME_HEARD_SLOT, None)]
+        events: list[EventType] = []
+        intent = _intent(tracker)
+        facts: list[StatedFact] = []
+        if intent not in NOT_READ_FOR_FACTS:
+            _, vocabulary = await catalogue()
+            reader = await asyncio.to_thread(shared_reader)
+            facts = await asyncio.to_thread(reader.read, text, vocabulary, today())
+        name = name_from(tracker) if intent not in NOT_READ_FOR_FACTS else None
+        if name:
+            # Whatever the intent ("hi I'm Marie, I love Comté"): the name first, then the facts.
+            cid = customer_id(tracker)
+
+            def save_name(session: Session) -> None:
+                ensure_customer(session, cid)
+                set_name(session, cid, name)
+
+            await in_transaction(save_name)
+            response = "utter_name_noted_briefly" if facts else "utter_name_noted"
+            dispatcher.utter_message(response=response, name=name)
+            events += [SlotSet("customer_name", name), SlotSet(NAME_HEARD_SLOT, name)]
+        else:
+            events.append(SlotSet(NAME_HEARD_SLOT, None))
+        events += await _note(dispatcher, tracker, facts, [])
+        return [*events, SlotSet(HEARD_SLOT, len(facts))]
+
+
 class ActionSaveTastes(Action):
+    """After a statement of taste: household words, or a word that nothing was understood."""
+
     def name(self) -> str:
         return "action_save_tastes"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        _, vocabulary = await catalogue()
-        text = latest_text(tracker)
-        facts = extract_facts(text, vocabulary)
-        household = extract_household(text)
-        if not facts and not household:
+        household = extract_household(latest_text(tracker))
+        heard = int(tracker.get_slot(HEARD_SLOT) or 0)
+        if not heard and not household:
             dispatcher.utter_message(response="utter_taste_not_understood")
-            return _clear_pending()
-        return await _note(dispatcher, tracker, facts, household)
+            return []
+        events = await _note(dispatcher, tracker, [], household)
+        if tracker.get_slot(CONFIRMING_SLOT):
+            return events  # the question "just to be sure" is the last word
+        return [*events, *await ask_one_question(dispatcher, tracker)]
 
 
 class ActionSaveHabit(Action):
@@ -181,23 +268,14 @@ class ActionSaveHabit(Action):
     ) -> list[EventType]:
         text = latest_text(tracker)
         habits = _unique_habits(extract_habits(text) + extract_household(text))
-        # A habit sentence often says a taste too ("every Friday I buy Comté, I love it").
-        _, vocabulary = await catalogue()
-        facts = [f for f in extract_facts(text, vocabulary) if f.confident]
-        if not habits and not facts:
+        heard = int(tracker.get_slot(HEARD_SLOT) or 0)
+        if not habits and not heard:
             dispatcher.utter_message(response="utter_habit_not_understood")
-            return _clear_pending()
-        return await _note(dispatcher, tracker, facts, habits)
-
-
-def _pending(tracker: Tracker) -> list[StatedFact]:
-    kept = []
-    for item in tracker.get_slot(PENDING_SLOT) or []:
-        try:
-            kept.append(StatedFact(**{**item, "confident": True}))
-        except TypeError:
-            continue
-    return kept
+            return []
+        events = await _note(dispatcher, tracker, [], habits)
+        if tracker.get_slot(CONFIRMING_SLOT):
+            return events
+        return [*events, *await ask_one_question(dispatcher, tracker)]
 
 
 class ActionConfirmFacts(Action):
@@ -210,9 +288,8 @@ class ActionConfirmFacts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         facts = _pending(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "affirm" and facts:
-            await in_transaction(lambda s: _save_facts(s, tracker, facts, []))
+        if _intent(tracker) == "affirm" and facts:
+            await in_transaction(lambda s: _save(s, tracker, facts, []))
             for fact in facts:
                 dispatcher.utter_message(response="utter_fact_noted", fact=describe(fact))
         else:

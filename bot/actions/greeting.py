@@ -73,6 +73,8 @@ class ActionSaveName(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.get_slot("name_heard"):
+            return []  # the fact reader already kept and acknowledged it (bot/actions/facts.py)
         name = name_from(tracker)
         if not name:
             dispatcher.utter_message(response="utter_ask_name_again")

@@ -75,6 +75,7 @@ class CustomerView:
 
 
 def facts_of(session: Session, cid: str) -> list[Fact]:
+    """What holds now, the household's included: members' avoids filter like the customer's."""
     ensure_customer(session, cid)
     return [
         Fact(
@@ -84,6 +85,8 @@ def facts_of(session: Session, cid: str) -> list[Fact]:
             stated=p.stated,
             channel=p.channel,
             at=p.at,
+            member=p.member,
+            strength=p.strength,
         )
         for p in active_preferences(session, cid)
     ]

@@ -207,6 +207,8 @@ function renderProfile(data) {
       item.append(
         el("strong", `${p.polarity} ${p.subject}`),
         el("span", p.reason ? ` (${p.reason})` : ""),
+        el("span", p.who ? ` · about their ${p.who}` : ""),
+        el("span", p.until ? ` · until ${new Date(p.until).toLocaleDateString(undefined, { timeZone: "UTC" })}` : ""),
         el("br"),
         el("q", p.stated),
       );

@@ -58,3 +58,24 @@ async def run(action: Any, text: str, **kw: Any) -> list[dict[str, Any]]:
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker(text, **kw), {})
     return [*dispatcher.messages, *({"event": e} for e in events)]
+
+
+async def say(
+    text: str, *, then: Any = None, slots: dict[str, Any] | None = None, **kw: Any
+) -> list[dict[str, Any]]:
+    """One customer turn as Rasa runs it: the fact reader first, then the intent's action.
+
+    Returns the messages both sent, then their events, like `run`.
+    """
+    from bot.actions.facts import ActionReadFacts, ActionSaveTastes
+
+    t = tracker(text, **kw)
+    t.slots.update(slots or {})
+    dispatcher = CollectingDispatcher()
+    events = await ActionReadFacts().run(dispatcher, t, {})
+    for event in events:
+        if event.get("event") == "slot":
+            t.slots[event["name"]] = event["value"]
+    follow_up = ActionSaveTastes() if then is None else then
+    events += await follow_up.run(dispatcher, t, {})
+    return [*dispatcher.messages, *({"event": e} for e in events)]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.actions.facts import ActionSaveHabit, ActionSaveTastes
+from bot.actions.facts import ActionSaveHabit
 from bot.actions.greeting import ActionGreet, ActionSaveName, ActionSessionStart
 from bot.actions.offering import ActionOffer
 from bot.actions.review import ActionForget, ActionReviewProfile
 from profile_store.export import export_customer
 from profile_store.models import Preference
 from profile_store.repository import offer_events
-from tests.unit.actions.conftest import run
+from tests.unit.actions.conftest import run, say
 
 
 def responses(out: list[dict]) -> list[str]:
@@ -22,7 +22,7 @@ def responses(out: list[dict]) -> list[str]:
 async def test_a_stated_taste_is_stored_with_its_words_and_confirmed(
     shop: sessionmaker[Session],
 ) -> None:
-    out = await run(ActionSaveTastes(), "I love veal paupiettes")
+    out = await say("I love veal paupiettes")
     # A thin profile: one profiling question follows (tests/unit/actions/test_dialogue_actions.py).
     assert responses(out) == ["utter_fact_noted", "utter_ask_profile_constraints"]
     assert out[0]["fact"] == "you love veal paupiettes"
@@ -40,7 +40,7 @@ async def test_a_stated_taste_is_stored_with_its_words_and_confirmed(
 
 
 async def test_an_allergy_is_an_avoid_with_its_reason(shop: sessionmaker[Session]) -> None:
-    await run(ActionSaveTastes(), "I'm allergic to nuts", channel="whatsapp")
+    await say("I'm allergic to nuts", channel="whatsapp")
     with shop.begin() as s:
         (pref,) = export_customer(s, "cust-1")["preferences"]
     assert (pref["subject"], pref["polarity"], pref["reason"], pref["channel"]) == (
@@ -52,7 +52,7 @@ async def test_an_allergy_is_an_avoid_with_its_reason(shop: sessionmaker[Session
 
 
 async def test_nothing_understood_writes_nothing(shop: sessionmaker[Session]) -> None:
-    out = await run(ActionSaveTastes(), "hmm")
+    out = await say("hmm")
     assert responses(out) == ["utter_taste_not_understood"]
     with shop.begin() as s:
         assert s.scalar(select(func.count()).select_from(Preference)) == 0
@@ -84,8 +84,8 @@ async def test_habit(shop: sessionmaker[Session]) -> None:
 
 
 async def test_offers_respect_constraints_and_give_reasons(shop: sessionmaker[Session]) -> None:
-    await run(ActionSaveTastes(), "I love veal paupiettes")
-    await run(ActionSaveTastes(), "I'm allergic to nuts")
+    await say("I love veal paupiettes")
+    await say("I'm allergic to nuts")
     out = await run(ActionOffer(), "any offers for me?", intent="ask_offers")
     offers = [m for m in out if m.get("response") == "utter_offer"]
     assert offers and "paupiette" in offers[0]["title"].lower() + offers[0]["description"].lower()
@@ -96,8 +96,8 @@ async def test_offers_respect_constraints_and_give_reasons(shop: sessionmaker[Se
 
 
 async def test_review_and_forget(shop: sessionmaker[Session]) -> None:
-    await run(ActionSaveTastes(), "I love veal paupiettes")
-    await run(ActionSaveTastes(), "I can't stand liver pâté")
+    await say("I love veal paupiettes")
+    await say("I can't stand liver pâté")
     review = await run(ActionReviewProfile(), "what do you know about me?", intent="review_profile")
     facts = [m["fact"] for m in review if m.get("response") == "utter_profile_fact"]
     assert "you love veal paupiettes" in facts

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.actions.facts import ActionConfirmFacts, ActionSaveHabit, ActionSaveTastes
+from bot.actions.facts import ActionConfirmFacts, ActionSaveHabit, _note
 from bot.actions.greeting import ActionGreet, ActionSessionStart
 from bot.actions.profiling import Known, next_question
 from profile_store.export import export_customer
 from profile_store.repository import ensure_customer, set_name
-from tests.unit.actions.conftest import tracker
+from tastes import StatedFact
+from tests.unit.actions.conftest import say, tracker
 
 
 async def act(action: Any, text: str, *, slots: dict[str, Any] | None = None, **kw: Any) -> tuple[
@@ -28,14 +32,60 @@ async def act(action: Any, text: str, *, slots: dict[str, Any] | None = None, **
     return [m["response"] for m in dispatcher.messages], set_slots, dispatcher.messages
 
 
+def responses(out: list[dict[str, Any]]) -> list[str]:
+    return [m["response"] for m in out if m.get("response")]
+
+
+def slot_values(out: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        m["event"]["name"]: m["event"]["value"]
+        for m in out
+        if isinstance(m.get("event"), dict) and m["event"].get("event") == "slot"
+    }
+
+
 def prefs(shop: sessionmaker[Session], cid: str = "cust-1") -> list[tuple[str, str]]:
     with shop.begin() as s:
         ensure_customer(s, cid)
         return [(p["subject"], p["polarity"]) for p in export_customer(s, cid)["preferences"]]
 
 
+QUINCE = StatedFact(
+    subject="quince paste",
+    polarity="like",
+    reason=None,
+    strength=1,
+    stated="I really like quince paste",
+    category=None,
+    confident=False,
+    confidence=0.7,
+)
+WALNUTS_UNTIL_SUNDAY = StatedFact(
+    subject="walnuts",
+    polarity="avoid",
+    reason="allergy",
+    strength=-2,
+    stated="walnuts give my husband hives",
+    category=None,
+    confident=False,
+    member="husband",
+    until=datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC),
+)
+
+
+async def note(facts: list[StatedFact], slots: dict[str, Any] | None = None) -> tuple[
+    list[str], dict[str, Any], list[dict[str, Any]]
+]:  # fmt: skip
+    t = tracker("...")
+    t.slots.update(slots or {})
+    dispatcher = CollectingDispatcher()
+    events = await _note(dispatcher, t, facts, [])
+    set_slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return [m["response"] for m in dispatcher.messages], set_slots, dispatcher.messages
+
+
 async def test_an_unsure_fact_waits_for_a_yes(shop: sessionmaker[Session]) -> None:
-    said, slots, messages = await act(ActionSaveTastes(), "I really like quince paste")
+    said, slots, messages = await note([QUINCE])
     assert said == ["utter_fact_to_confirm"]
     assert messages[0]["fact"] == "you like quince paste"
     assert slots["confirming_fact"] is True and prefs(shop) == []
@@ -45,8 +95,21 @@ async def test_an_unsure_fact_waits_for_a_yes(shop: sessionmaker[Session]) -> No
     assert after == {"pending_facts": None, "pending_fact": None, "confirming_fact": None}
 
 
+async def test_a_confirmed_fact_keeps_its_member_and_end_date(shop: sessionmaker[Session]) -> None:
+    _, slots, messages = await note([WALNUTS_UNTIL_SUNDAY])
+    assert "your husband" in messages[0]["fact"]
+    json.dumps(slots)  # a slot value must be JSON
+    await act(ActionConfirmFacts(), "yes", intent="affirm", slots=slots)
+    with shop.begin() as s:
+        (pref,) = export_customer(s, "cust-1", now=datetime(2026, 12, 1, tzinfo=UTC))["preferences"]
+    assert (pref["subject"], pref["polarity"], pref["reason"], pref["who"]) == (
+        "walnuts", "avoid", "allergy", "husband"
+    )  # fmt: skip
+    assert pref["until"].startswith("2026-12-06")
+
+
 async def test_a_no_drops_the_unsure_fact(shop: sessionmaker[Session]) -> None:
-    _, slots, _ = await act(ActionSaveTastes(), "I really like quince paste")
+    _, slots, _ = await note([QUINCE])
     said, _, _ = await act(ActionConfirmFacts(), "no", intent="deny", slots=slots)
     assert said == ["utter_fact_dropped"]
     assert prefs(shop) == []
@@ -55,10 +118,20 @@ async def test_a_no_drops_the_unsure_fact(shop: sessionmaker[Session]) -> None:
 async def test_sure_facts_are_stored_at_once_and_unsure_ones_asked(
     shop: sessionmaker[Session],
 ) -> None:
-    said, slots, _ = await act(ActionSaveTastes(), "I love Comté and quince paste")
+    comte = replace(QUINCE, subject="Comté", stated="I love Comté", confident=True, strength=2)
+    said, slots, _ = await note([comte, QUINCE])
     assert said == ["utter_fact_noted", "utter_fact_to_confirm"]
     assert [s for s, _ in prefs(shop)] == ["Comté"]
     assert slots["confirming_fact"] is True
+
+
+async def test_a_second_unsure_fact_joins_the_waiting_question(shop: sessionmaker[Session]) -> None:
+    _, slots, _ = await note([QUINCE])
+    said, slots, messages = await note([WALNUTS_UNTIL_SUNDAY], slots=slots)
+    assert said == ["utter_fact_to_confirm"]
+    assert "quince paste" in messages[0]["fact"] and "walnuts" in messages[0]["fact"]
+    await act(ActionConfirmFacts(), "yes", intent="affirm", slots=slots)
+    assert sorted(prefs(shop)) == [("quince paste", "like"), ("walnuts", "avoid")]
 
 
 async def test_household_and_occasions_are_habits(shop: sessionmaker[Session]) -> None:
@@ -81,18 +154,18 @@ async def test_household_and_occasions_are_habits(shop: sessionmaker[Session]) -
 async def test_one_profiling_question_after_a_fact_when_the_profile_is_thin(
     shop: sessionmaker[Session],
 ) -> None:
-    said, slots, _ = await act(ActionSaveTastes(), "I love Comté")
-    assert said == ["utter_fact_noted", "utter_ask_profile_constraints"]
-    assert slots["profiling_asked"] is True
-    said, slots, _ = await act(ActionSaveTastes(), "I love lamb", slots={"profiling_asked": True})
-    assert said == ["utter_fact_noted"]
-    assert "profiling_asked" not in slots
+    out = await say("I love Comté")
+    assert responses(out) == ["utter_fact_noted", "utter_ask_profile_constraints"]
+    assert slot_values(out)["profiling_asked"] is True
+    out = await say("I love lamb", slots={"profiling_asked": True})
+    assert responses(out) == ["utter_fact_noted"]
+    assert "profiling_asked" not in slot_values(out)
 
 
 async def test_the_question_is_never_about_what_is_known(shop: sessionmaker[Session]) -> None:
-    await act(ActionSaveTastes(), "I'm allergic to nuts")
-    said, _, _ = await act(ActionSaveTastes(), "I love Comté")
-    assert said == ["utter_fact_noted", "utter_ask_profile_household"]
+    await say("I'm allergic to nuts")
+    out = await say("I love Comté")
+    assert responses(out) == ["utter_fact_noted", "utter_ask_profile_household"]
 
 
 def test_next_question_order_and_thin_profile() -> None:

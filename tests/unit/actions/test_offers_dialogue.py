@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.actions import offering
-from bot.actions.facts import ActionSaveTastes
 from bot.actions.feedback import (
     ActionAcceptOffer,
     ActionConfirmCategoryStop,
@@ -26,7 +25,7 @@ from offers.ranking import violates
 from profile_store.export import export_customer
 from profile_store.repository import ensure_customer, offer_events, record_consent
 from rapport.settings import ROOT
-from tests.unit.actions.conftest import run
+from tests.unit.actions.conftest import say
 from tests.unit.offers.test_personalisation import TinyEncoder
 
 DEMO = load_catalogue(ROOT / "catalogue" / "demo.yml")
@@ -85,7 +84,7 @@ async def offers_for(slots: dict[str, Any] | None = None) -> tuple[list[dict], l
 
 
 async def test_offers_are_remembered_in_a_slot_and_recorded(shop: sessionmaker[Session]) -> None:
-    await run(ActionSaveTastes(), "I love Comté")
+    await say("I love Comté")
     offers, shown = await offers_for()
     assert [m["offer_id"] for m in offers] == shown and len(shown) == 3
     assert "Comté" in offers[0]["title"] and '"I love Comté"' in offers[0]["reason"]
@@ -127,8 +126,8 @@ async def test_answers_without_offers_shown_say_so(shop: sessionmaker[Session]) 
 
 
 async def test_a_decline_changes_the_next_offers(shop: sessionmaker[Session]) -> None:
-    await run(ActionSaveTastes(), "I love cheese")
-    await run(ActionSaveTastes(), "I'm allergic to nuts")
+    await say("I love cheese")
+    await say("I'm allergic to nuts")
     offers, shown = await offers_for()
     messages, slots = await act(
         ActionDeclineOffer(), "no thanks", intent="decline_offer", slots={"last_offer_ids": shown}
@@ -146,7 +145,7 @@ async def test_a_decline_changes_the_next_offers(shop: sessionmaker[Session]) ->
 
 
 async def test_why_this_one_quotes_the_customer(shop: sessionmaker[Session]) -> None:
-    await run(ActionSaveTastes(), "I love veal paupiettes")
+    await say("I love veal paupiettes")
     _, shown = await offers_for()
     messages, _ = await act(
         ActionExplainOffer(),
@@ -157,7 +156,7 @@ async def test_why_this_one_quotes_the_customer(shop: sessionmaker[Session]) -> 
     assert said(messages) == ["utter_offer_reason"]
     assert messages[0]["title"] == "Paupiettes week"
     assert 'that "I love veal paupiettes"' in messages[0]["reason"]
-    await run(ActionSaveTastes(), "I'm allergic to eggs")
+    await say("I'm allergic to eggs")
     messages, _ = await act(
         ActionExplainOffer(),
         "why the paupiettes?",
@@ -225,7 +224,7 @@ async def test_no_more_wine_offers_is_confirmed_then_kept(shop: sessionmaker[Ses
         (pref,) = export_customer(s, "cust-1")["preferences"]
     assert (pref["subject"], pref["polarity"], pref["category"]) == ("wine", "dislike", "wine")
     assert pref["stated"] == "no more wine offers"
-    await run(ActionSaveTastes(), "I love champagne")
+    await say("I love champagne")
     for _ in range(3):  # every turn, whatever the frequency cap leaves
         offers, shown = await offers_for()
         for offer_id in shown:
@@ -245,7 +244,7 @@ async def test_no_to_the_proposal_stores_nothing(shop: sessionmaker[Session]) ->
 async def test_repeated_declines_of_one_counter_lead_to_the_proposal(
     shop: sessionmaker[Session],
 ) -> None:
-    await run(ActionSaveTastes(), "I love cheese")
+    await say("I love cheese")
     proposals = []
     for _ in range(2):
         _, shown = await offers_for()
@@ -263,7 +262,7 @@ async def test_repeated_declines_of_one_counter_lead_to_the_proposal(
 async def test_a_thin_profile_gets_one_open_question_after_its_offers(
     shop: sessionmaker[Session],
 ) -> None:
-    await run(ActionSaveTastes(), "I love Comté")
+    await say("I love Comté")
     messages, slots = await act(ActionOffer(), "any offers?", intent="ask_offers")
     responses = said(messages)
     assert responses[-1].startswith("utter_ask_profile_")
@@ -281,9 +280,6 @@ async def test_a_thin_profile_gets_one_open_question_after_its_offers(
 async def test_no_question_after_offers_once_the_profile_is_rich(
     shop: sessionmaker[Session],
 ) -> None:
-    await run(
-        ActionSaveTastes(),
-        "I love Comté, I adore Champagne and I'm allergic to nuts",
-    )
+    await say("I love Comté, I adore Champagne and I'm allergic to nuts")
     messages, _ = await act(ActionOffer(), "any offers?", intent="ask_offers")
     assert not any(r.startswith("utter_ask_profile_") for r in said(messages))

@@ -34,9 +34,12 @@ def fact() -> MakeFact:
         stated: str | None = None,
         channel: str = "web",
         at: datetime = datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
+        member: str | None = None,
+        strength: int | None = None,
     ) -> Fact:
         if reason is None and polarity == "avoid":
             reason = "allergy"
-        return Fact(subject, polarity, reason, stated or f"about {subject}", channel, at)
+        stated = stated or f"about {subject}"
+        return Fact(subject, polarity, reason, stated, channel, at, member, strength)
 
     return make

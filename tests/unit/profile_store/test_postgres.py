@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -47,8 +48,23 @@ def test_migrations_and_export_on_postgres(postgres_url: str) -> None:
         record_preference(
             s, cid, subject="comté", polarity="like", stated="I adore Comté", channel="email"
         )
+        record_preference(
+            s,
+            cid,
+            subject="comté",
+            polarity="dislike",
+            stated="my husband finds Comté too strong this month",
+            channel="email",
+            member="husband",
+            until=datetime.now(UTC) + timedelta(days=3),
+        )
     with sessions.begin() as s:
         doc = export_customer(s, cid)
     engine.dispose()
     assert doc["preferences"][0]["stated"] == "I adore Comté"
     assert doc["preferences"][0]["at"].endswith("Z")
+    assert [(p["who"], p["until"] is None) for p in doc["preferences"]] == [
+        (None, True),
+        ("husband", False),
+    ]
+    assert doc["preferences"][1]["until"].endswith("Z")

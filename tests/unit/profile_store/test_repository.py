@@ -127,6 +127,8 @@ def test_export_has_the_documented_shape_and_provenance(sessions: sessionmaker[S
         "polarity": "like",
         "reason": None,
         "category": "butcher",
+        "who": None,
+        "until": None,
         "stated": "I love veal paupiettes",
         "channel": "web",
         "at": "2026-03-03T10:00:00Z",

@@ -9,7 +9,7 @@ from tastes import Vocabulary, extract_forget_subjects
 FORGET = [
     ("forget that I like paupiettes", ["veal paupiettes"]),
     ("delete my nut allergy", ["nuts"]),
-    ("forget the walnut allergy thing", ["nuts"]),
+    ("forget the walnut allergy thing", ["walnuts", "nuts"]),
     ("can you forget that I'm allergic to nuts", ["nuts"]),
     ("forget about the paupiettes", ["veal paupiettes"]),
     ("forget all about the paupiettes", ["veal paupiettes"]),

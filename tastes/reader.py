@@ -1,0 +1,240 @@
+"""Reading what a customer states about their tastes, from any message: the learned fact reader.
+
+For each food the message names (tastes.subjects), heads trained on bot/facts/ decide what
+is said about it (like, dislike, avoid or nothing), how strongly, why it is avoided, and whether
+it is about the customer or someone in their household; a time phrase bounds it. Each decision
+comes with a probability: above `store` the fact is written, between `confirm` and `store` the
+bot asks first, below it nothing is written, except that anything that may be an avoid is never
+dropped silently (it is confirmed) and a like is never written where an avoid may have been said.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tastes.encoder import EncoderMissing, shared_encoder
+from tastes.features import Piece, encode_message, mention_features, sentence_of
+from tastes.language import DEFAULT_LANGUAGE
+from tastes.members import member_mentions, nearest_member
+from tastes.models import StatedFact
+from tastes.subjects import Subject, find_subjects
+from tastes.text import clean_input
+from tastes.timing import until
+from tastes.vocabulary import Vocabulary
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "models" / "facts"
+POLARITY_CLASSES = ("like", "dislike", "avoid", "none")
+REASON_CLASSES = ("allergy", "intolerance", "diet", "religion", "health", "unsaid")
+MAX_FACTS = 40
+
+# Exact by definition: a diet's name says its reason, and the diet is stored under one name.
+DIET_NAMES = {
+    "vegetarian": ("vegetarian", "diet"),
+    "veggie": ("vegetarian", "diet"),
+    "vegetarians": ("vegetarian", "diet"),
+    "vegan": ("vegan", "diet"),
+    "vegans": ("vegan", "diet"),
+    "plant based": ("vegan", "diet"),
+    "plant-based": ("vegan", "diet"),
+    "pescatarian": ("pescatarian", "diet"),
+    "pescetarian": ("pescatarian", "diet"),
+    "halal": ("halal", "religion"),
+    "kosher": ("kosher", "religion"),
+    "coeliac": ("gluten", "health"),
+    "celiac": ("gluten", "health"),
+    "gluten": ("gluten", None),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    store: float = 0.8
+    confirm: float = 0.5
+    avoid_safety: float = 0.2  # an avoid this likely is never dropped silently
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The model's view of one food in context: a probability for each answer."""
+
+    subject: Subject
+    polarity: dict[str, float]
+    strong: float
+    reason: dict[str, float]
+    member: float
+
+
+def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def tagged_spans(pieces: list[Piece]) -> list[tuple[int, int]]:
+    """Character spans the food tagger marks (B then I tokens)."""
+    out: list[tuple[int, int]] = []
+    for piece in pieces:
+        tags = piece.encoded.food.argmax(axis=1).tolist()
+        offsets = piece.encoded.offsets
+        start: int | None = None
+        end = 0
+        for i in range(1, len(tags) - 1):
+            tag = tags[i]
+            if start is not None and tag != 2:
+                out.append((start, end))
+                start = None
+            if tag == 1 or (tag == 2 and start is None):
+                start = offsets[i][0]
+            if start is not None:
+                end = offsets[i][1]
+        if start is not None:
+            out.append((start, end))
+    return out
+
+
+class FactReader:
+    """The trained reader of models/facts/ (`make train-facts`)."""
+
+    def __init__(self, folder: Path = DEFAULT_DIR) -> None:
+        if not (folder / "meta.json").is_file():
+            raise EncoderMissing(f"no trained fact reader in {folder}: run `make train-facts`")
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        self.language = str(meta.get("language") or DEFAULT_LANGUAGE)
+        self.thresholds = Thresholds(**meta.get("thresholds", {}))
+        self._temperatures: dict[str, float] = meta.get("temperatures", {})
+        self._polarity_classes = tuple(meta.get("polarity_classes", POLARITY_CLASSES))
+        self._reason_classes = tuple(meta.get("reason_classes", REASON_CLASSES))
+        with np.load(folder / "heads.npz") as heads:
+            self._heads = {k: np.asarray(heads[k]) for k in heads.files}
+        self._encoder = shared_encoder(folder)
+
+    def _head(self, name: str, x: np.ndarray) -> np.ndarray:
+        logits = x @ self._heads[f"{name}_w"] + self._heads[f"{name}_b"]
+        return _softmax(logits, float(self._temperatures.get(name, 1.0)))
+
+    def readings(self, text: str, vocabulary: Vocabulary) -> list[Reading]:
+        pieces = encode_message(self._encoder.encode, text)
+        subjects = find_subjects(text, vocabulary, tagged_spans(pieces))[:MAX_FACTS]
+        if not subjects:
+            return []
+        mentions = member_mentions(text, self.language)
+        rows = []
+        for s in subjects:
+            sentence = sentence_of(text, s.start, s.end)
+            named = any(sentence[0] <= m.start < sentence[1] for m in mentions)
+            rows.append(
+                mention_features(pieces, text, s.start, s.end, known=s.known, member_named=named)
+            )
+        x = np.vstack(rows)
+        polarity, strong = self._head("polarity", x), self._head("strength", x)[:, 1]
+        reason, member = self._head("reason", x), self._head("member", x)[:, 1]
+        return [
+            Reading(
+                subject=s,
+                polarity={c: float(polarity[i][j]) for j, c in enumerate(self._polarity_classes)},
+                strong=float(strong[i]),
+                reason={c: float(reason[i][j]) for j, c in enumerate(self._reason_classes)},
+                member=float(member[i]),
+            )
+            for i, s in enumerate(subjects)
+        ]
+
+    def read(
+        self, text: str, vocabulary: Vocabulary, today: date | None = None
+    ) -> list[StatedFact]:
+        """The facts a message states, each marked confident (store) or not (confirm first)."""
+        text = clean_input(text)
+        if not text.strip():
+            return []
+        readings = self.readings(text, vocabulary)
+        mentions = member_mentions(text, self.language)
+        facts: dict[tuple[str, str | None], StatedFact] = {}
+        for reading in readings:
+            fact = self._decide(reading, text, mentions, today or date.today())
+            if fact is None:
+                continue
+            key = (fact.subject.casefold(), fact.member)
+            kept = facts.get(key)
+            if kept is None or _outranks(fact, kept):
+                facts[key] = fact
+        return list(facts.values())
+
+    def _decide(
+        self, reading: Reading, text: str, mentions: list[Any], today: date
+    ) -> StatedFact | None:
+        t = self.thresholds
+        p = reading.polarity
+        p_avoid = p.get("avoid", 0.0)
+        stated_polarities = {k: v for k, v in p.items() if k != "none"}
+        polarity = max(stated_polarities, key=lambda k: stated_polarities[k])
+        confidence = p[polarity]
+        if polarity != "avoid" and p_avoid >= t.avoid_safety:
+            # Safety first: what may be an allergy is asked about, never stored as a like.
+            polarity, confidence, sure = "avoid", p_avoid, False
+        elif confidence >= t.store and confidence >= p.get("none", 0.0):
+            sure = True
+        elif confidence >= t.confirm or (polarity == "avoid" and confidence >= t.avoid_safety):
+            sure = False
+        else:
+            return None
+        subject = reading.subject
+        name, category = subject.name, subject.category
+        reason: str | None = None
+        diet = DIET_NAMES.get(name.casefold())
+        if polarity == "avoid":
+            best = max(reading.reason, key=lambda k: reading.reason[k])
+            reason = None if best == "unsaid" else best
+            if diet is not None:
+                name, reason = diet[0], diet[1] or reason
+                category = None
+        sentence = sentence_of(text, subject.start, subject.end)
+        member = None
+        if reading.member >= 0.5:
+            member = nearest_member(mentions, subject.start, subject.end, sentence) or (
+                nearest_member(mentions, subject.start, subject.end, (0, len(text)))
+            )
+        strength = 2 if reading.strong >= 0.5 else 1
+        return StatedFact(
+            subject=name,
+            polarity=polarity,
+            reason=reason,
+            strength=strength if polarity == "like" else -strength,
+            stated=" ".join(text[sentence[0] : sentence[1]].split()),
+            category=category,
+            confident=sure,
+            member=member,
+            until=until(text[sentence[0] : sentence[1]], today, self.language),
+            confidence=round(confidence, 3),
+        )
+
+
+def _outranks(new: StatedFact, old: StatedFact) -> bool:
+    """Two readings of one subject: an avoid wins, then the surer one."""
+    if (new.polarity == "avoid") != (old.polarity == "avoid"):
+        return new.polarity == "avoid"
+    return new.confidence > old.confidence
+
+
+_lock = threading.Lock()
+_shared: dict[Path, FactReader] = {}
+
+
+def shared_reader(folder: Path = DEFAULT_DIR) -> FactReader:
+    """The process's one reader for a folder, loaded on first use."""
+    with _lock:
+        if folder not in _shared:
+            _shared[folder] = FactReader(folder)
+        return _shared[folder]
+
+
+def extract_facts(text: str, vocabulary: Vocabulary, today: date | None = None) -> list[StatedFact]:
+    """The facts a message states, read by the process's trained reader."""
+    return shared_reader().read(text, vocabulary, today)
