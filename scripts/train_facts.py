@@ -28,15 +28,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalogue", type=Path, default=ROOT / "catalogue" / "demo.yml")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "facts")
+    parser.add_argument("--language", default="en", help="train on the corpus files of it")
+    parser.add_argument(
+        "--base-model",
+        type=Path,
+        default=None,
+        help="a sentence-transformers folder of that language (default: all-MiniLM-L6-v2)",
+    )
     args = parser.parse_args()
     try:
-        examples = load()
-        source = model_path()
+        examples = [e for e in load() if e.language == args.language]
+        source = args.base_model or model_path()
+        if not examples:
+            raise CorpusError(f"no example in language {args.language!r} in bot/facts/")
     except (CorpusError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     vocabulary = Vocabulary.from_entries(vocabulary_entries(load_catalogue(args.catalogue)))
-    report = train(examples, vocabulary, source, args.out)
+    report = train(examples, vocabulary, source, args.out, code=args.language)
     d = report["decisions"]
     print(
         f"thresholds: store >= {report['thresholds']['store']}, confirm >= "

@@ -2,6 +2,7 @@
 
 ```yaml
 version: "1"
+language: en        # optional, "en" by default
 examples:
   - text: "my husband can't stand rabbit but the kids love sausages"
     facts:
@@ -55,6 +56,7 @@ class Example:
     text: str
     facts: tuple[Annotation, ...]
     source: str  # the file, relative to the corpus folder ("generated/variants.yml")
+    language: str = "en"  # the file's `language:` (one reader is trained per language)
 
     @property
     def generated(self) -> bool:
@@ -112,6 +114,7 @@ def parse(document: Any, source: str) -> list[Example]:
     """Examples from one loaded YAML document; CorpusError on the first malformed entry."""
     if not isinstance(document, dict) or not isinstance(document.get("examples"), list):
         raise CorpusError(f"{source}: expected a mapping with an 'examples' list")
+    language = str(document.get("language") or "en")
     out: list[Example] = []
     for number, entry in enumerate(document["examples"], 1):
         where = f"{source}, example {number}"
@@ -123,7 +126,7 @@ def parse(document: Any, source: str) -> list[Example]:
             raise CorpusError(f"{where}: 'facts' is a list")
         taken: list[tuple[int, int]] = []
         annotations = tuple(_annotation(text, raw, f"{where} ({text!r})", taken) for raw in facts)
-        out.append(Example(text, annotations, source))
+        out.append(Example(text, annotations, source, language))
     return out
 
 
@@ -157,7 +160,12 @@ def dump(examples: Iterable[Example]) -> str:
                     fact[key] = getattr(a, key)
             yield fact
 
+    examples = list(examples)
     entries = [{"text": e.text, "facts": list(facts(e))} for e in examples]
+    language = examples[0].language if examples else "en"
     return yaml.safe_dump(
-        {"version": "1", "examples": entries}, allow_unicode=True, sort_keys=False, width=100
+        {"version": "1", "language": language, "examples": entries},
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tastes.members import is_plural
 from tastes.vocabulary import DIETS, RELIGIOUS_DIETS
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -31,12 +32,6 @@ _MONTHS = (
 # A date further than this from today also says its year.
 _YEAR_AFTER_DAYS = 180
 
-# Household words that take a plural verb although they do not end in s, or that do end in s.
-_PLURAL_WORDS = frozenset(
-    {"children", "grandchildren", "people", "folk", "men", "women", "in-laws", "twins"}
-)
-# Household words ending in s that are one person.
-_SINGULAR_WORDS = frozenset({"gramps", "pops", "missus", "missis", "mrs", "ms", "boss"})
 # Household words a customer may capitalise ("Mum hates anchovies") that are still not names.
 _ROLES = frozenset(
     {
@@ -106,18 +101,6 @@ def _third_singular(verb: str) -> str:
     return verb + "s"
 
 
-def _is_plural(word: str) -> bool:
-    low = word.lower()
-    if low.endswith("-in-law"):  # "mother-in-law", "sons-in-law": the head word decides
-        return _is_plural(low.removesuffix("-in-law"))
-    last = low.split()[-1] if low.split() else low
-    if low in _PLURAL_WORDS or last in _PLURAL_WORDS:
-        return True
-    if last in _SINGULAR_WORDS or last.endswith(("ss", "us")):
-        return False
-    return last.endswith("s") and len(last) > 2
-
-
 def _who(member: object) -> _Who:
     """The customer's word for a household member, as the subject of the bot's sentence."""
     words = " ".join(str(member or "").replace("’", "'").split())
@@ -131,7 +114,7 @@ def _who(member: object) -> _Who:
         return _YOU
     if words[0].isupper() and low.replace("-", " ").split()[0] not in _ROLES:
         return _Who(words)  # a name, one person: "James follows a vegan diet"
-    return _Who(f"your {low}", plural=_is_plural(low))
+    return _Who(f"your {low}", plural=is_plural(low))
 
 
 def _end_day(until: datetime) -> date:

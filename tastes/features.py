@@ -1,7 +1,8 @@
 """What the reader's heads see of one food in its message (the same in training and reading).
 
-The fine-tuned token vectors of the food itself and of a few tokens around it, plus three plain
-signals: the shop knows the word, the sentence is a question, a household member is named in it.
+The fine-tuned token vectors of the food itself, of a few tokens around it and of its sentence,
+plus three plain signals: the shop knows the word, the sentence is a question, a household
+member is named in it.
 Messages longer than CHUNK_CHARS are encoded in pieces of whole sentences.
 """
 
@@ -64,15 +65,17 @@ def piece_of(pieces: list[Piece], start: int) -> Piece:
     return next((p for p in pieces if p.offset <= start < p.offset + p.length), pieces[-1])
 
 
-def mention_rows(enc: Encoded, start: int, end: int) -> tuple[list[int], list[int]]:
-    """The food's own tokens and its window of WINDOW tokens each side (without [CLS]/[SEP])."""
+def mention_rows(
+    enc: Encoded, start: int, end: int, sentence: tuple[int, int]
+) -> tuple[list[int], list[int], list[int]]:
+    """The food's own tokens, its window of WINDOW tokens each side, and its sentence's tokens."""
     last = len(enc.offsets) - 1
+    inner = list(range(1, max(last, 2)))
     rows = enc.rows(start, end)
     if not rows:
-        inner = range(1, max(last, 2))
         rows = [min(inner, key=lambda i: abs(enc.offsets[i][0] - start))]
     window = list(range(max(1, rows[0] - WINDOW), min(max(last, 2), rows[-1] + WINDOW + 1)))
-    return rows, window or rows
+    return rows, window or rows, enc.rows(*sentence) or inner
 
 
 def flags(text: str, start: int, end: int, *, known: bool, member_named: bool) -> Vectors:
@@ -87,11 +90,12 @@ def mention_features(
     pieces: list[Piece], text: str, start: int, end: int, *, known: bool, member_named: bool
 ) -> Vectors:
     enc = piece_of(pieces, start).encoded
-    rows, window = mention_rows(enc, start, end)
+    rows, window, sentence = mention_rows(enc, start, end, sentence_of(text, start, end))
     return np.concatenate(
         [
             enc.vectors[rows].mean(axis=0),
             enc.vectors[window].mean(axis=0),
+            enc.vectors[sentence].mean(axis=0),
             flags(text, start, end, known=known, member_named=member_named),
         ]
     ).astype(np.float32)

@@ -43,7 +43,14 @@ def nearest_member(
 
 
 def is_plural(member: str, code: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether a household word takes a plural verb ("the kids love", "my boss loves")."""
+    low = " ".join(member.lower().split())
+    if low.endswith("-in-law"):  # "mother-in-law", "sons-in-law": the head word decides
+        return is_plural(low.removesuffix("-in-law"), code)
     lang = language(code)
-    if member in lang.plural_members:
+    last = low.split()[-1] if low else low
+    if low in lang.plural_members or last in lang.plural_members:
         return True
-    return member not in lang.singular_members and member.endswith("s")
+    if low in lang.singular_members or last in lang.singular_members:
+        return False
+    return last.endswith("s") and not last.endswith(("ss", "us")) and len(last) > 2

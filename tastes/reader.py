@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,13 @@ DIET_NAMES = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    store: float = 0.8
+    store: float = 0.8  # for an answer without a threshold of its own
     confirm: float = 0.5
     avoid_safety: float = 0.2  # an avoid this likely is never dropped silently
+    store_by_polarity: dict[str, float] = field(default_factory=dict)
+
+    def store_for(self, polarity: str) -> float:
+        return self.store_by_polarity.get(polarity, self.store)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Reading:
     strong: float
     reason: dict[str, float]
     member: float
+    danger: float  # its sentence states an allergy, an intolerance or a health reason
 
 
 def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -136,6 +141,9 @@ class FactReader:
         x = np.vstack(rows)
         polarity, strong = self._head("polarity", x), self._head("strength", x)[:, 1]
         reason, member = self._head("reason", x), self._head("member", x)[:, 1]
+        danger = (
+            self._head("danger", x)[:, 1] if "danger_w" in self._heads else np.zeros(len(subjects))
+        )
         return [
             Reading(
                 subject=s,
@@ -143,6 +151,7 @@ class FactReader:
                 strong=float(strong[i]),
                 reason={c: float(reason[i][j]) for j, c in enumerate(self._reason_classes)},
                 member=float(member[i]),
+                danger=float(danger[i]),
             )
             for i, s in enumerate(subjects)
         ]
@@ -156,9 +165,18 @@ class FactReader:
             return []
         readings = self.readings(text, vocabulary)
         mentions = member_mentions(text, self.language)
+        # A sentence that states a medical reason and names an avoid has explained it; one that
+        # names none ("I love prawns but they make my lips swell") makes its foods suspect.
+        explained = {
+            sentence_of(text, r.subject.start, r.subject.end)
+            for r in readings
+            if r.polarity.get("avoid", 0.0) >= 0.5
+        }
         facts: dict[tuple[str, str | None], StatedFact] = {}
         for reading in readings:
-            fact = self._decide(reading, text, mentions, today or date.today())
+            sentence = sentence_of(text, reading.subject.start, reading.subject.end)
+            suspect = reading.danger >= 0.5 and sentence not in explained
+            fact = self._decide(reading, text, mentions, today or date.today(), suspect)
             if fact is None:
                 continue
             key = (fact.subject.casefold(), fact.member)
@@ -168,7 +186,7 @@ class FactReader:
         return list(facts.values())
 
     def _decide(
-        self, reading: Reading, text: str, mentions: list[Any], today: date
+        self, reading: Reading, text: str, mentions: list[Any], today: date, suspect: bool
     ) -> StatedFact | None:
         t = self.thresholds
         p = reading.polarity
@@ -176,10 +194,15 @@ class FactReader:
         stated_polarities = {k: v for k, v in p.items() if k != "none"}
         polarity = max(stated_polarities, key=lambda k: stated_polarities[k])
         confidence = p[polarity]
-        if polarity != "avoid" and p_avoid >= t.avoid_safety:
-            # Safety first: what may be an allergy is asked about, never stored as a like.
-            polarity, confidence, sure = "avoid", p_avoid, False
-        elif confidence >= t.store and confidence >= p.get("none", 0.0):
+        if (
+            polarity == "like"
+            and (p_avoid >= t.avoid_safety or suspect)
+            or (p.get("none", 0.0) > confidence and (p_avoid >= t.avoid_safety or suspect))
+        ):
+            # Safety first: what may be an avoid is asked about, never stored as a like nor
+            # dropped. (A likely dislike stays one: it keeps the food out of offers too.)
+            polarity, confidence, sure = "avoid", max(p_avoid, reading.danger), False
+        elif confidence >= t.store_for(polarity) and confidence >= p.get("none", 0.0):
             sure = True
         elif confidence >= t.confirm or (polarity == "avoid" and confidence >= t.avoid_safety):
             sure = False

@@ -38,7 +38,8 @@ def find_subjects(
     for item in vocabulary.find(toks):
         start, end = toks[item.start].start, toks[item.end - 1].end
         term = item.term
-        found.append(Subject(start, end, text[start:end], term.canonical, term.category, True))
+        said = text[start:end]
+        found.append(Subject(start, end, said, _as_said(said, term.canonical), term.category, True))
     for start, end in tagged:
         start, end = _whole_words(text, start, end)
         if any(s.start < end and start < s.end for s in found):
@@ -47,6 +48,16 @@ def find_subjects(
         if subject is not None:
             found.append(subject)
     return sorted(found, key=lambda s: s.start)
+
+
+def _as_said(said: str, canonical: str) -> str:
+    """The shop's word, in the plural when the customer said it so ("walnuts", "sausages")."""
+    low, canon = " ".join(said.lower().split()), canonical.lower()
+    if low in (canon + "s", canon + "es"):
+        return canonical + low[len(canon) :]
+    if canon.endswith("y") and low == canon[:-1] + "ies":
+        return canonical[:-1] + "ies"
+    return canonical
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -64,6 +75,7 @@ def _tagged(text: str, start: int, end: int, vocabulary: Vocabulary) -> Subject 
     if not cleaned or not any(c.isalpha() for c in cleaned) or len(cleaned.split()) > MAX_WORDS:
         return None
     name, category, known = vocabulary.normalise(cleaned)
+    name = _as_said(cleaned, name)
     if not known:
         # A misspelt shop word, perhaps after a word the tagger took in ("luv comtee").
         words = cleaned.split()

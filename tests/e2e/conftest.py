@@ -20,6 +20,7 @@ import socketio
 
 from rapport.settings import ROOT
 from rapport.stack import MODEL, RASA_BIN, Stack
+from tastes.reader import DEFAULT_DIR as READER_DIR
 
 
 @contextmanager
@@ -32,6 +33,8 @@ def running_stack(name: str, extra_env: dict[str, str] | None = None) -> Iterato
     model = Path(os.environ.get("RAPPORT_TEST_MODEL") or MODEL)
     if not model.exists():
         pytest.fail(f"{model} is missing: run `make train` (make test does it for you)")
+    if not (READER_DIR / "model.onnx").exists():
+        pytest.fail(f"the fact reader is missing in {READER_DIR}: run `make train-facts`")
     workdir = ROOT / "var" / f"test-{name}-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
     running = Stack(workdir=workdir, model=model, extra_env=extra_env or {}).start()

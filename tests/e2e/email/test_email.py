@@ -78,6 +78,27 @@ async def test_a_conversation_by_email_is_answered_in_thread_and_stores_facts(
     assert like["stated"] == "I love veal paupiettes", "the quoted history never reached Rasa"
 
 
+async def test_an_allergy_given_as_the_reason_to_stop_offers_is_stored(
+    email_stack: Stack, smarthost: Smarthost
+) -> None:
+    who = customer()
+    address = normalised(who)
+    _, message = mail(
+        who,
+        "Hello,\n\nPlease stop sending me the seafood offers, I'm allergic to shellfish."
+        "\n\nBest regards,\nTom",
+        subject="Re: This week's offers",
+    )
+    await send(email_stack, who, message)
+    [answer] = await smarthost.wait_for(address, 1)
+    assert "shellfish" in plain_body(answer).lower()
+    profile = export_profile(email_stack, f"email:{address}")
+    avoids = {
+        (p["subject"], p["reason"]) for p in profile["preferences"] if p["polarity"] == "avoid"
+    }
+    assert ("shellfish", "allergy") in avoids
+
+
 async def test_auto_replies_and_bounces_get_no_answer(
     email_stack: Stack, smarthost: Smarthost
 ) -> None:

@@ -11,7 +11,7 @@ from bot.actions.offering import ActionOffer
 from bot.actions.review import ActionForget, ActionReviewProfile
 from profile_store.export import export_customer
 from profile_store.models import Preference
-from profile_store.repository import offer_events
+from profile_store.repository import ensure_customer, offer_events, record_preference
 from tests.unit.actions.conftest import run, say
 
 
@@ -96,8 +96,16 @@ async def test_offers_respect_constraints_and_give_reasons(shop: sessionmaker[Se
 
 
 async def test_review_and_forget(shop: sessionmaker[Session]) -> None:
-    await say("I love veal paupiettes")
-    await say("I can't stand liver pâté")
+    with shop.begin() as s:
+        ensure_customer(s, "cust-1")
+        for subject, polarity, strength, stated in (
+            ("veal paupiettes", "like", 2, "I love veal paupiettes"),
+            ("liver pâté", "dislike", -2, "I can't stand liver pâté"),
+        ):
+            record_preference(
+                s, "cust-1", subject=subject, polarity=polarity, strength=strength,
+                stated=stated, channel="web",
+            )  # fmt: skip
     review = await run(ActionReviewProfile(), "what do you know about me?", intent="review_profile")
     facts = [m["fact"] for m in review if m.get("response") == "utter_profile_fact"]
     assert "you love veal paupiettes" in facts

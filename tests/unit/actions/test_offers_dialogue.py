@@ -23,7 +23,12 @@ from bot.actions.offering import ActionOffer, ActionOtherOffers
 from offers.catalogue import load_catalogue
 from offers.ranking import violates
 from profile_store.export import export_customer
-from profile_store.repository import ensure_customer, offer_events, record_consent
+from profile_store.repository import (
+    ensure_customer,
+    offer_events,
+    record_consent,
+    record_preference,
+)
 from rapport.settings import ROOT
 from tests.unit.actions.conftest import say
 from tests.unit.offers.test_personalisation import TinyEncoder
@@ -280,6 +285,17 @@ async def test_a_thin_profile_gets_one_open_question_after_its_offers(
 async def test_no_question_after_offers_once_the_profile_is_rich(
     shop: sessionmaker[Session],
 ) -> None:
-    await say("I love Comté, I adore Champagne and I'm allergic to nuts")
+    said_before = [
+        ("Comté", "like", None),
+        ("Champagne", "like", None),
+        ("nuts", "avoid", "allergy"),
+    ]
+    with shop.begin() as s:
+        ensure_customer(s, "cust-1")
+        for subject, polarity, reason in said_before:
+            record_preference(
+                s, "cust-1", subject=subject, polarity=polarity, reason=reason,
+                stated="I love Comté, I adore Champagne and I'm allergic to nuts", channel="web",
+            )  # fmt: skip
     messages, _ = await act(ActionOffer(), "any offers?", intent="ask_offers")
     assert not any(r.startswith("utter_ask_profile_") for r in said(messages))
