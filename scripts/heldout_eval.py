@@ -14,8 +14,9 @@ rest:<sender>` command prints). It reports:
 - per class (the set's "class" field), and for household facts ("who") and time-bounded ones
   ("temporary") whether the member and the end date were written too.
 
-When the bot asks "Just to be sure: ...?" (a low-confidence fact), the simulated customer answers
-truthfully: yes if every fact it proposes is expected, no otherwise. Figures are given straight
+When the bot asks "Just to be sure: ...?" (a low-confidence fact, one at a time), the simulated
+customer answers truthfully: yes if the fact asked about (read from the conversation's
+`pending_facts` slot) is one they stated, no otherwise. Figures are given straight
 after the utterance (before any confirmation) and after it, for all utterances and for each file
 (set) alone: a set that was looked at while building the extractor (facts.jsonl) and one that
 never was (facts_fresh.jsonl) are told apart. Written to var/heldout/report.json.
@@ -45,6 +46,7 @@ from rapport.stack import Stack  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "heldout"
 CONFIRM_WORDS = ("just to be sure",)
+MAX_QUESTIONS = 10
 
 
 def fold(text: str) -> str:
@@ -182,6 +184,23 @@ def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
     return result
 
 
+def asked_about(
+    stack: Stack, sessions: sessionmaker[Session], sender: str
+) -> dict[str, Any] | None:
+    """The fact the bot is asking about, from the conversation's `pending_facts` slot in Rasa."""
+    with sessions.begin() as session:
+        customer = find_customer(session, f"rest:{sender}")
+        if customer is None:
+            return None
+        cid = customer.id
+    with urllib.request.urlopen(f"{stack.rasa_url}/conversations/{cid}/tracker", timeout=60) as r:
+        pending = (json.loads(r.read()).get("slots") or {}).get("pending_facts") or []
+    if not pending:
+        return None
+    first: dict[str, Any] = pending[0]
+    return {**first, "who": first.get("member")}
+
+
 def preferences(sessions: sessionmaker[Session], sender: str) -> list[dict[str, Any]]:
     with sessions.begin() as session:
         customer = find_customer(session, f"rest:{sender}")
@@ -218,18 +237,19 @@ def main() -> int:
             if kind:
                 by_class[kind][0].add(case["text"], case["facts"], first)
             final = first
-            if any(w in str(r.get("text", "")).lower() for r in replies for w in CONFIRM_WORDS):
+            asked = 0
+            while asked < MAX_QUESTIONS and any(
+                w in str(r.get("text", "")).lower() for r in replies for w in CONFIRM_WORDS
+            ):
+                # The customer answers each "Just to be sure: ...?" truthfully: yes when the
+                # fact asked about is one they stated.
+                asked += 1
+                proposal = asked_about(stack, sessions, sender)
+                truthful = proposal is not None and any(matches(e, proposal) for e in case["facts"])
+                replies = say(stack, sender, "yes" if truthful else "no")
+            if asked:
                 confirmations += 1
-                before = {(p["subject"], p["polarity"]) for p in first}
-                say(stack, sender, "yes")
-                proposed = [
-                    p for p in preferences(sessions, sender)
-                    if (p["subject"], p["polarity"]) not in before
-                ]  # fmt: skip
-                truthful_yes = proposed and all(
-                    any(matches(e, p) for e in case["facts"]) for p in proposed
-                )
-                final = first + proposed if truthful_yes else first
+                final = preferences(sessions, sender)
             confirmed.add(case["text"], case["facts"], final)
             by_set[case["set"]][1].add(case["text"], case["facts"], final)
             if kind:

@@ -5,8 +5,9 @@ before any dialogue prediction (it is called by the default action `action_extra
 so facts are read whatever the intent, and a greeting, a name or a question that also says
 "I love Comté" is heard. The learned reader (tastes.reader) gives each fact a probability:
 - sure facts are stored at once and acknowledged ("Noted: you love Comté");
-- unsure ones wait in the `pending_facts` slot while the bot asks "Just to be sure: ...?"
-  (utter_fact_to_confirm); a yes stores them, a no drops them (action_confirm_facts).
+- unsure ones wait in the `pending_facts` slot and the bot asks about them one at a time,
+  avoids first ("Just to be sure: ...?", utter_fact_to_confirm); a yes stores that one, a no
+  drops it, then the next is asked (action_confirm_facts).
 The intent's own action follows (a greeting, an answer, offers).
 """
 
@@ -186,14 +187,20 @@ async def _note(
         dispatcher.utter_message(response="utter_habit_noted", habit=describe_habit(habit))
     if not unsure:
         return []
-    # A question already waiting keeps its facts: one yes or no answers them all.
+    # One question at a time, avoids first: a yes or a no then answers exactly one fact. Facts
+    # already waiting keep their turn.
     waiting = _pending(tracker) if tracker.get_slot(CONFIRMING_SLOT) else []
-    asked = waiting + unsure
-    words = _and([describe(f) for f in asked])
-    dispatcher.utter_message(response="utter_fact_to_confirm", fact=words)
+    queue = waiting + sorted(unsure, key=lambda f: f.polarity != "avoid")
+    if not waiting:
+        dispatcher.utter_message(response="utter_fact_to_confirm", fact=describe(queue[0]))
+    return _ask(queue)
+
+
+def _ask(queue: list[StatedFact]) -> list[EventType]:
+    """Slots for the question about queue[0], the rest waiting behind it."""
     return [
-        SlotSet(PENDING_SLOT, [_as_slot(replace(f, confident=False)) for f in asked]),
-        SlotSet(PENDING_TEXT_SLOT, words),
+        SlotSet(PENDING_SLOT, [_as_slot(replace(f, confident=False)) for f in queue]),
+        SlotSet(PENDING_TEXT_SLOT, describe(queue[0])),
         SlotSet(CONFIRMING_SLOT, True),
     ]
 
@@ -279,7 +286,7 @@ class ActionSaveHabit(Action):
 
 
 class ActionConfirmFacts(Action):
-    """The answer to "Just to be sure: ...?": a yes stores the pending facts, a no drops them."""
+    """The answer to "Just to be sure: ...?": a yes stores that fact, a no drops it; next one."""
 
     def name(self) -> str:
         return "action_confirm_facts"
@@ -287,11 +294,17 @@ class ActionConfirmFacts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        facts = _pending(tracker)
-        if _intent(tracker) == "affirm" and facts:
-            await in_transaction(lambda s: _save(s, tracker, facts, []))
-            for fact in facts:
-                dispatcher.utter_message(response="utter_fact_noted", fact=describe(fact))
+        queue = _pending(tracker)
+        if not queue:
+            dispatcher.utter_message(response="utter_fact_dropped")
+            return _clear_pending()
+        first, rest = queue[0], queue[1:]
+        if _intent(tracker) == "affirm":
+            await in_transaction(lambda s: _save(s, tracker, [first], []))
+            dispatcher.utter_message(response="utter_fact_noted", fact=describe(first))
         else:
             dispatcher.utter_message(response="utter_fact_dropped")
+        if rest:
+            dispatcher.utter_message(response="utter_fact_to_confirm", fact=describe(rest[0]))
+            return _ask(rest)
         return _clear_pending()

@@ -125,11 +125,31 @@ async def test_sure_facts_are_stored_at_once_and_unsure_ones_asked(
     assert slots["confirming_fact"] is True
 
 
-async def test_a_second_unsure_fact_joins_the_waiting_question(shop: sessionmaker[Session]) -> None:
-    _, slots, _ = await note([QUINCE])
-    said, slots, messages = await note([WALNUTS_UNTIL_SUNDAY], slots=slots)
+async def test_unsure_facts_are_asked_one_at_a_time_avoids_first(
+    shop: sessionmaker[Session],
+) -> None:
+    said, slots, messages = await note([QUINCE, WALNUTS_UNTIL_SUNDAY])
     assert said == ["utter_fact_to_confirm"]
-    assert "quince paste" in messages[0]["fact"] and "walnuts" in messages[0]["fact"]
+    assert "walnuts" in messages[0]["fact"] and "quince" not in messages[0]["fact"]
+    said, slots, messages = await act(ActionConfirmFacts(), "no", intent="deny", slots=slots)
+    assert said == ["utter_fact_dropped", "utter_fact_to_confirm"]
+    assert messages[1]["fact"] == "you like quince paste"
+    assert slots["confirming_fact"] is True
+    said, slots, _ = await act(ActionConfirmFacts(), "yes", intent="affirm", slots=slots)
+    assert said == ["utter_fact_noted"]
+    assert prefs(shop) == [("quince paste", "like")]
+    assert slots["confirming_fact"] is None
+
+
+async def test_a_new_unsure_fact_waits_behind_the_open_question(
+    shop: sessionmaker[Session],
+) -> None:
+    _, slots, _ = await note([QUINCE])
+    said, slots, _ = await note([WALNUTS_UNTIL_SUNDAY], slots=slots)
+    assert said == [], "the open question is not asked twice"
+    said, slots, messages = await act(ActionConfirmFacts(), "yes", intent="affirm", slots=slots)
+    assert said == ["utter_fact_noted", "utter_fact_to_confirm"]
+    assert "walnuts" in messages[1]["fact"]
     await act(ActionConfirmFacts(), "yes", intent="affirm", slots=slots)
     assert sorted(prefs(shop)) == [("quince paste", "like"), ("walnuts", "avoid")]
 
