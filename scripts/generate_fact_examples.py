@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from offers.catalogue import load_catalogue  # noqa: E402
 from tastes.corpus import Annotation, Example, dump, load  # noqa: E402
-from tastes.reader import DIET_NAMES  # noqa: E402
+from tastes.vocabulary import DIET_NAMES  # noqa: E402
 
 VARIANTS = 1
 DEFAULT_CATALOGUE = ROOT / "catalogue" / "demo.yml"

@@ -20,37 +20,19 @@ from typing import Any
 import numpy as np
 
 from tastes.encoder import EncoderMissing, shared_encoder
-from tastes.features import Piece, encode_message, mention_features, sentence_of
+from tastes.features import FLAGS, Piece, encode_message, mention_features, sentence_of
 from tastes.language import DEFAULT_LANGUAGE
 from tastes.members import member_mentions, nearest_member
 from tastes.models import StatedFact
 from tastes.subjects import Subject, find_subjects
 from tastes.text import clean_input
 from tastes.timing import until
-from tastes.vocabulary import Vocabulary
+from tastes.vocabulary import DIET_NAMES, Vocabulary
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "models" / "facts"
 POLARITY_CLASSES = ("like", "dislike", "avoid", "none")
 REASON_CLASSES = ("allergy", "intolerance", "diet", "religion", "health", "unsaid")
 MAX_FACTS = 40
-
-# Exact by definition: a diet's name says its reason, and the diet is stored under one name.
-DIET_NAMES = {
-    "vegetarian": ("vegetarian", "diet"),
-    "veggie": ("vegetarian", "diet"),
-    "vegetarians": ("vegetarian", "diet"),
-    "vegan": ("vegan", "diet"),
-    "vegans": ("vegan", "diet"),
-    "plant based": ("vegan", "diet"),
-    "plant-based": ("vegan", "diet"),
-    "pescatarian": ("pescatarian", "diet"),
-    "pescetarian": ("pescatarian", "diet"),
-    "halal": ("halal", "religion"),
-    "kosher": ("kosher", "religion"),
-    "coeliac": ("gluten", "health"),
-    "celiac": ("gluten", "health"),
-    "gluten": ("gluten", None),
-}
 
 
 @dataclass(frozen=True)
@@ -122,6 +104,12 @@ class FactReader:
         self._encoder = shared_encoder(folder)
 
     def _head(self, name: str, x: np.ndarray) -> np.ndarray:
+        """One head on the features it reads: [own, around, flags], or [sentence, flags]."""
+        width = (x.shape[1] - FLAGS) // 3
+        if name == "danger":
+            x = x[:, 2 * width :]
+        else:
+            x = np.concatenate([x[:, : 2 * width], x[:, 3 * width :]], axis=1)
         logits = x @ self._heads[f"{name}_w"] + self._heads[f"{name}_b"]
         return _softmax(logits, float(self._temperatures.get(name, 1.0)))
 
@@ -240,9 +228,11 @@ class FactReader:
 
 
 def _outranks(new: StatedFact, old: StatedFact) -> bool:
-    """Two readings of one subject: an avoid wins, then the surer one."""
+    """Two readings of one subject: an avoid wins, then one with its reason, then the surer."""
     if (new.polarity == "avoid") != (old.polarity == "avoid"):
         return new.polarity == "avoid"
+    if (new.reason is None) != (old.reason is None):
+        return new.reason is not None  # "gluten, coeliac": the reason said wins
     return new.confidence > old.confidence
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tastes.text import tokens
-from tastes.vocabulary import Vocabulary, clean_phrase
+from tastes.vocabulary import DIET_NAMES, Term, Vocabulary, clean_phrase
 
 MAX_WORDS = 5  # a tagged "food" longer than this is a sentence, not a subject
 
@@ -32,22 +32,48 @@ class Subject:
 def find_subjects(
     text: str, vocabulary: Vocabulary, tagged: Iterable[tuple[int, int]]
 ) -> list[Subject]:
-    """Catalogue words, then the tagger's spans (character offsets) that overlap none of them."""
+    """The shop's words and the tagger's spans (character offsets), one subject per food.
+
+    A tagged span that overlaps or touches shop words is one food with them: "Iberico ham",
+    "smoked mackrel", "aged Gouda" are not "ham", "smoked" and "aged".
+    """
     toks = tokens(text)
+    spans: list[tuple[int, int, Term | None]] = [
+        (toks[i.start].start, toks[i.end - 1].end, i.term) for i in vocabulary.find(toks)
+    ]
+    spans += [(*_whole_words(text, s, e), None) for s, e in tagged if e > s]
     found: list[Subject] = []
-    for item in vocabulary.find(toks):
-        start, end = toks[item.start].start, toks[item.end - 1].end
-        term = item.term
+    for start, end, terms, has_tag in _joined(text, spans):
         said = text[start:end]
-        found.append(Subject(start, end, said, _as_said(said, term.canonical), term.category, True))
-    for start, end in tagged:
-        start, end = _whole_words(text, start, end)
-        if any(s.start < end and start < s.end for s in found):
+        whole_term = len(terms) == 1 and terms[0][:2] == (start, end)
+        if len(terms) == 1 and (not has_tag or whole_term):
+            term = terms[0][2]
+            found.append(
+                Subject(start, end, said, _as_said(said, term.canonical), term.category, True)
+            )
             continue
-        subject = _tagged(text, start, end, vocabulary)
+        subject = _tagged(text, start, end, vocabulary, [t for _, _, t in terms])
         if subject is not None:
             found.append(subject)
-    return sorted(found, key=lambda s: s.start)
+    return found
+
+
+def _joined(
+    text: str, spans: list[tuple[int, int, Term | None]]
+) -> list[tuple[int, int, list[tuple[int, int, Term]], bool]]:
+    """Spans merged where they overlap or only spaces and hyphens lie between them, when a
+    tagged span is among them (two shop words side by side stay two)."""
+    groups: list[tuple[int, int, list[tuple[int, int, Term]], bool]] = []
+    for start, end, term in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if groups:
+            g_start, g_end, terms, has_tag = groups[-1]
+            touching = start <= g_end or not text[g_end:start].strip(" -")
+            if touching and (start < g_end or has_tag or term is None):
+                merged = [*terms, (start, end, term)] if term is not None else terms
+                groups[-1] = (g_start, max(g_end, end), merged, has_tag or term is None)
+                continue
+        groups.append((start, end, [(start, end, term)] if term else [], term is None))
+    return groups
 
 
 def _as_said(said: str, canonical: str) -> str:
@@ -69,14 +95,24 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _tagged(text: str, start: int, end: int, vocabulary: Vocabulary) -> Subject | None:
+def _tagged(
+    text: str, start: int, end: int, vocabulary: Vocabulary, inside: list[Term]
+) -> Subject | None:
+    """A food the tagger found, perhaps around shop words: the shop's term when the whole phrase
+    is one, else the customer's phrase (with the category of the shop word in it)."""
     said = text[start:end]
     cleaned = clean_phrase(said)
     if not cleaned or not any(c.isalpha() for c in cleaned) or len(cleaned.split()) > MAX_WORDS:
         return None
+    exact = vocabulary.lookup(cleaned)
+    if exact is not None:
+        return Subject(start, end, said, _as_said(cleaned, exact.canonical), exact.category, True)
+    if inside:
+        best = max(inside, key=lambda t: t.priority)
+        return Subject(start, end, said, cleaned, best.category, True)
     name, category, known = vocabulary.normalise(cleaned)
     name = _as_said(cleaned, name)
-    if not known:
+    if not known and cleaned not in DIET_NAMES:
         # A misspelt shop word, perhaps after a word the tagger took in ("luv comtee").
         words = cleaned.split()
         for first in range(len(words)):

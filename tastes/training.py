@@ -181,14 +181,16 @@ def _network(source: Path) -> Any:
                 hidden_dropout_prob=0.0,
                 attention_probs_dropout_prob=0.0,
             )
-            width = self.encoder.config.hidden_size
-            features = 3 * width + FLAGS
+            width = self.width = self.encoder.config.hidden_size
+            # The food's own and nearby tokens decide what is said of it (its sentence would
+            # mix in what is said of the others); the sentence says whether a medical reason is.
+            features = 2 * width + FLAGS
             self.food = torch.nn.Linear(width, 3)
             self.polarity = torch.nn.Linear(features, len(POLARITY_CLASSES))
             self.strength = torch.nn.Linear(features, 2)
             self.reason = torch.nn.Linear(features, len(REASON_CLASSES))
             self.member = torch.nn.Linear(features, 2)
-            self.danger = torch.nn.Linear(features, 2)
+            self.danger = torch.nn.Linear(width + FLAGS, 2)
 
         def forward(self, input_ids: Any, attention_mask: Any) -> tuple[Any, Any]:
             hidden = self.encoder(
@@ -225,6 +227,15 @@ def _pooled(hidden: Any, batch: list[Item]) -> tuple[Any, list[Mention]]:
     flags = torch.tensor([m.flags for _, m in mentions], dtype=hidden.dtype)
     pooled = torch.cat([own @ flat, around @ flat, sentence @ flat, flags], dim=1)
     return pooled, [m for _, m in mentions]
+
+
+def head_input(pooled: Any, head: str, width: int) -> Any:
+    """What each head reads of the pooled features [own, around, sentence, flags]."""
+    import torch
+
+    if head == "danger":
+        return pooled[:, 2 * width :]
+    return torch.cat([pooled[:, : 2 * width], pooled[:, 3 * width :]], dim=1)
 
 
 def _batches(items: list[Item], rng: random.Random) -> list[list[Item]]:
@@ -285,7 +296,7 @@ def fit(net: Any, train: list[Item], progress: Progress) -> None:
                 for head in HEADS:
                     target = torch.tensor([_label(m, head) for m in mentions])
                     if (target >= 0).any():
-                        logits = getattr(net, head)(pooled)
+                        logits = getattr(net, head)(head_input(pooled, head, net.width))
                         weight = 1.0 if head == "polarity" else 0.5
                         loss = loss + weight * F.cross_entropy(logits, target, ignore_index=-1)
             loss.backward()
@@ -341,7 +352,7 @@ def predict(net: Any, items: list[Item]) -> tuple[dict[str, np.ndarray], list[Me
                 continue
             mentions.extend(ms)
             for head in HEADS:
-                logits[head].append(getattr(net, head)(pooled).numpy())
+                logits[head].append(getattr(net, head)(head_input(pooled, head, net.width)).numpy())
     tagger = {
         "precision": round(right / found, 3) if found else 0.0,
         "recall": round(right / expected, 3) if expected else 0.0,

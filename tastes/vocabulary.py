@@ -60,6 +60,24 @@ ALLERGEN_FAMILIES: dict[str, tuple[str, ...]] = {
 
 DIETS: tuple[str, ...] = ("vegetarian", "vegan", "pescatarian")
 RELIGIOUS_DIETS: tuple[str, ...] = ("halal", "kosher")
+# Exact by definition: a diet's name says its reason, and the diet is stored under one name.
+DIET_NAMES = {
+    "vegetarian": ("vegetarian", "diet"),
+    "veggie": ("vegetarian", "diet"),
+    "vegetarians": ("vegetarian", "diet"),
+    "vegan": ("vegan", "diet"),
+    "vegans": ("vegan", "diet"),
+    "plant based": ("vegan", "diet"),
+    "plant-based": ("vegan", "diet"),
+    "pescatarian": ("pescatarian", "diet"),
+    "pescetarian": ("pescatarian", "diet"),
+    "halal": ("halal", "religion"),
+    "kosher": ("kosher", "religion"),
+    "coeliac": ("gluten", "health"),
+    "celiac": ("gluten", "health"),
+    "gluten": ("gluten", None),
+}
+
 
 # General food words customers use that a catalogue rarely lists as products.
 _GENERAL_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -281,7 +299,7 @@ class Vocabulary:
                     out.setdefault(canonical, None)
         return list(out)
 
-    def close(self, phrase: str, cutoff: float = 0.84) -> Term | None:
+    def close(self, phrase: str, cutoff: float = 0.88) -> Term | None:
         """The term a misspelt phrase most likely means ('chiken' -> chicken), if one is close."""
         key = " ".join(_phrase_key(phrase))
         if len(key) < 5:
