@@ -105,6 +105,18 @@ class WebChatCustomer:
         )
         return await self.replies(quiet_s=quiet_s, timeout_s=timeout_s)
 
+    async def tell(self, text: str) -> list[dict[str, Any]]:
+        """State something, answering yes when the bot asks "Just to be sure: ...?" about it
+        (how sure the reader is of a wording varies between trainings; what lands does not)."""
+        latest = await self.say(text)
+        replies = list(latest)
+        for _ in range(3):
+            if "just to be sure" not in texts(latest).lower():
+                break
+            latest = await self.say("yes")
+            replies += latest
+        return replies
+
     async def replies(self, *, quiet_s: float = 1.5, timeout_s: float = 60) -> list[dict[str, Any]]:
         got: list[dict[str, Any]] = []
         loop = asyncio.get_running_loop()

@@ -33,6 +33,18 @@ class Customer:
             assert resp.status == 200, await resp.text()
             return "\n".join(str(m.get("text", "")) for m in await resp.json())
 
+    async def tell(self, text: str) -> str:
+        """State something, answering yes to "Just to be sure: ...?" (how sure the reader is
+        of a wording varies between trainings; what lands in the profile must not)."""
+        reply = await self.say(text)
+        said = reply
+        for _ in range(3):
+            if "just to be sure" not in reply.lower():
+                break
+            reply = await self.say("yes")
+            said += "\n" + reply
+        return said
+
     def profile(self) -> dict[str, Any]:
         return export_profile(self.stack, f"rest:{self.sender}")
 
@@ -42,7 +54,7 @@ class Customer:
 
 async def test_a_taste_in_a_name_introduction_keeps_both(stack: Stack) -> None:
     marie = Customer(stack, "reading-marie")
-    said = await marie.say("hi I'm Marie, I love Comté")
+    said = await marie.tell("hi I'm Marie, I love Comté")
     assert "Marie" in said and "Comté" in said
     profile = marie.profile()
     assert profile["customer"]["name"] == "Marie"
@@ -51,21 +63,21 @@ async def test_a_taste_in_a_name_introduction_keeps_both(stack: Stack) -> None:
 
 async def test_a_name_after_a_taste_keeps_both(stack: Stack) -> None:
     jo = Customer(stack, "reading-jo")
-    await jo.say("call me Jo, and I love lamb")
+    await jo.tell("call me Jo, and I love lamb")
     assert jo.profile()["customer"]["name"] == "Jo"
     assert ("lamb", "like") in jo.facts()
 
 
 async def test_a_taste_in_a_greeting_is_stored(stack: Stack) -> None:
     customer = Customer(stack, "reading-greeting")
-    said = await customer.say("good morning! I adore smoked salmon")
+    said = await customer.tell("good morning! I adore smoked salmon")
     assert "smoked salmon" in said.lower()
     assert ("smoked salmon", "like") in customer.facts()
 
 
 async def test_an_allergy_in_a_question_is_stored_and_the_question_answered(stack: Stack) -> None:
     customer = Customer(stack, "reading-question")
-    said = await customer.say("any offers for me? I'm allergic to walnuts")
+    said = await customer.tell("any offers for me? I'm allergic to walnuts")
     assert ("walnuts", "avoid") in customer.facts()
     assert "walnut" in said.lower()
     assert len(said.splitlines()) > 1, "the offers question is answered too"
@@ -81,7 +93,7 @@ async def test_a_household_members_fact_is_theirs_in_the_export_and_the_review(
     stack: Stack,
 ) -> None:
     customer = Customer(stack, "reading-household")
-    await customer.say("my husband can't stand rabbit")
+    await customer.tell("my husband can't stand rabbit")
     (pref,) = customer.profile()["preferences"]
     assert (pref["subject"].casefold(), pref["polarity"], pref["who"]) == (
         "rabbit",
@@ -94,7 +106,7 @@ async def test_a_household_members_fact_is_theirs_in_the_export_and_the_review(
 
 async def test_a_time_bounded_fact_has_an_end_in_the_export_and_the_review(stack: Stack) -> None:
     customer = Customer(stack, "reading-until")
-    await customer.say("this week I'm off red meat")
+    await customer.tell("this week I'm off red meat")
     (pref,) = customer.profile()["preferences"]
     assert (pref["subject"], pref["polarity"]) == ("red meat", "avoid")
     assert pref["until"] is not None

@@ -26,6 +26,17 @@ class RestCustomer:
             assert resp.status == 200, await resp.text()
             return list(await resp.json())
 
+    async def tell(self, text: str) -> list[dict[str, Any]]:
+        """State something, answering yes to "Just to be sure: ...?" about it."""
+        latest = await self.say(text)
+        replies = list(latest)
+        for _ in range(3):
+            if "just to be sure" not in " ".join(str(r.get("text", "")) for r in latest).lower():
+                break
+            latest = await self.say("yes")
+            replies += latest
+        return replies
+
 
 def presented(stack: Stack, sender: str) -> list[list[str]]:
     """The offers shown to the customer, turn by turn (events of one turn share a second)."""
@@ -41,7 +52,7 @@ def presented(stack: Stack, sender: str) -> list[list[str]]:
 async def test_declining_offers_changes_the_next_ones(stack: Stack) -> None:
     declining, control = RestCustomer(stack, "decliner"), RestCustomer(stack, "control")
     for customer in (declining, control):
-        await customer.say("I love cheese and I really like wine")
+        await customer.tell("I love cheese and I really like wine")
         assert any("buttons" in r for r in await customer.say("any offers for me?"))
 
     answer = await declining.say("no thanks")
@@ -61,7 +72,7 @@ async def test_declining_offers_changes_the_next_ones(stack: Stack) -> None:
 
 async def test_the_reason_quotes_the_customers_own_words(stack: Stack) -> None:
     customer = RestCustomer(stack, "why-asker")
-    await customer.say("honestly I adore veal paupiettes")
+    await customer.tell("honestly I adore veal paupiettes")
     offers = " ".join(r.get("text", "") for r in await customer.say("what do you recommend?"))
     assert "paupiettes" in offers.lower()
     why = " ".join(r.get("text", "") for r in await customer.say("why this one?"))

@@ -26,9 +26,11 @@ async def test_a_customer_is_remembered_and_offered_what_fits(stack: Stack) -> N
     assert greeting, "the bot greets a new customer"
 
     assert "Philippe" in texts(await customer.say("hi, I'm Philippe"))
-    assert "you love veal paupiettes" in texts(await customer.say("I love veal paupiettes")).lower()
-    assert "liver pâté" in texts(await customer.say("I can't stand liver pâté")).lower()
-    assert "nuts" in texts(await customer.say("I'm allergic to nuts")).lower()
+    assert (
+        "you love veal paupiettes" in texts(await customer.tell("I love veal paupiettes")).lower()
+    )
+    assert "liver pâté" in texts(await customer.tell("I can't stand liver pâté")).lower()
+    assert "nuts" in texts(await customer.tell("I'm allergic to nuts")).lower()
     assert "saturday" in texts(await customer.say("I usually come on Saturday mornings")).lower()
 
     offers = texts(await customer.say("any offers for me?"))
@@ -60,7 +62,7 @@ async def test_reloading_the_page_keeps_the_customer(stack: Stack) -> None:
     session_id = await first.connect()
     await first.say("/greet")
     await first.say("my name is Anne-Marie")
-    await first.say("I adore Comté")
+    await first.tell("I adore Comté")
     await first.close()
 
     again = WebChatCustomer(stack.gateway_url)
@@ -74,8 +76,8 @@ async def test_reloading_the_page_keeps_the_customer(stack: Stack) -> None:
 async def test_forgetting_one_fact_removes_it_from_the_profile(stack: Stack) -> None:
     customer = WebChatCustomer(stack.gateway_url)
     session_id = await customer.connect()
-    await customer.say("I love veal paupiettes")
-    await customer.say("I quite like lamb")
+    await customer.tell("I love veal paupiettes")
+    await customer.tell("I quite like lamb")
     reply = texts(await customer.say("forget that I like paupiettes"))
     assert "paupiettes" in reply.lower(), reply
     await customer.close()
