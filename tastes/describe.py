@@ -11,24 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tastes.language import language
 from tastes.members import is_plural
 from tastes.vocabulary import DIETS, RELIGIOUS_DIETS
 
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # A date further than this from today also says its year.
 _YEAR_AFTER_DAYS = 180
 
@@ -131,7 +117,9 @@ def until_words(until: datetime, today: date | None = None) -> str:
     today = today or datetime.now(UTC).date()
     if day == today:
         return "for today"
-    words = f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+    lang = language()
+    weekday, month = lang.weekdays[day.weekday()], lang.months[day.month - 1]
+    words = f"{weekday.capitalize()} {day.day} {month.capitalize()}"
     if day.year != today.year and not 0 <= (day - today).days <= _YEAR_AFTER_DAYS:
         words += f" {day.year}"
     return f"until {words}"

@@ -15,14 +15,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from tastes.encoder import EncoderMissing, shared_encoder
 from tastes.features import FLAGS, Piece, encode_message, mention_features, sentence_of
 from tastes.language import DEFAULT_LANGUAGE
-from tastes.members import member_mentions, nearest_member
+from tastes.members import Mention, member_mentions, nearest_member
 from tastes.models import StatedFact
 from tastes.subjects import Subject, find_subjects
 from tastes.text import clean_input
@@ -113,12 +112,15 @@ class FactReader:
         logits = x @ self._heads[f"{name}_w"] + self._heads[f"{name}_b"]
         return _softmax(logits, float(self._temperatures.get(name, 1.0)))
 
-    def readings(self, text: str, vocabulary: Vocabulary) -> list[Reading]:
+    def readings(
+        self, text: str, vocabulary: Vocabulary, mentions: list[Mention] | None = None
+    ) -> list[Reading]:
         pieces = encode_message(self._encoder.encode, text)
         subjects = find_subjects(text, vocabulary, tagged_spans(pieces))[:MAX_FACTS]
         if not subjects:
             return []
-        mentions = member_mentions(text, self.language)
+        if mentions is None:
+            mentions = member_mentions(text, self.language)
         rows = []
         for s in subjects:
             sentence = sentence_of(text, s.start, s.end)
@@ -151,8 +153,8 @@ class FactReader:
         text = clean_input(text)
         if not text.strip():
             return []
-        readings = self.readings(text, vocabulary)
         mentions = member_mentions(text, self.language)
+        readings = self.readings(text, vocabulary, mentions)
         # A sentence that states a medical reason and names an avoid has explained it; one that
         # names none ("I love prawns but they make my lips swell") makes its foods suspect.
         explained = {
@@ -174,7 +176,7 @@ class FactReader:
         return list(facts.values())
 
     def _decide(
-        self, reading: Reading, text: str, mentions: list[Any], today: date, suspect: bool
+        self, reading: Reading, text: str, mentions: list[Mention], today: date, suspect: bool
     ) -> StatedFact | None:
         t = self.thresholds
         p = reading.polarity

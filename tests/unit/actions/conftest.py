@@ -28,6 +28,17 @@ def shop(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
     context.configure(None)
 
 
+@pytest.fixture
+def tiny_encoder() -> Iterator[None]:
+    """Offers ranked with a tiny deterministic encoder instead of the sentence model."""
+    from bot.actions import offering
+    from tests.unit.offers.test_personalisation import TinyEncoder
+
+    offering.configure_semantic(encoder=TinyEncoder())
+    yield
+    offering.configure_semantic()
+
+
 def tracker(
     text: str,
     *,

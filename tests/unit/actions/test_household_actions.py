@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.actions import offering
 from bot.actions.offering import ActionOffer
 from bot.actions.review import ActionReviewProfile
 from offers.catalogue import load_catalogue
@@ -17,16 +15,11 @@ from profile_store.repository import ensure_customer, record_preference
 from rapport.settings import ROOT
 from tastes.describe import until_words
 from tests.unit.actions.conftest import run
-from tests.unit.offers.test_personalisation import TinyEncoder
 
 DEMO = load_catalogue(ROOT / "catalogue" / "demo.yml")
 
 
-@pytest.fixture(autouse=True)
-def tiny_encoder() -> Iterator[None]:
-    offering.configure_semantic(encoder=TinyEncoder())
-    yield
-    offering.configure_semantic()
+pytestmark = pytest.mark.usefixtures("tiny_encoder")
 
 
 def _end_of_day(days_from_now: int) -> datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,7 +9,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.actions import offering
 from bot.actions.feedback import (
     ActionAcceptOffer,
     ActionConfirmCategoryStop,
@@ -31,16 +29,11 @@ from profile_store.repository import (
 )
 from rapport.settings import ROOT
 from tests.unit.actions.conftest import say
-from tests.unit.offers.test_personalisation import TinyEncoder
 
 DEMO = load_catalogue(ROOT / "catalogue" / "demo.yml")
 
 
-@pytest.fixture(autouse=True)
-def tiny_encoder() -> Iterator[None]:
-    offering.configure_semantic(encoder=TinyEncoder())
-    yield
-    offering.configure_semantic()
+pytestmark = pytest.mark.usefixtures("tiny_encoder")
 
 
 async def act(
