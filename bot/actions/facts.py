@@ -33,9 +33,9 @@ from bot.actions.context import (
     latest_text,
     today,
 )
-from bot.actions.greeting import name_from
+from bot.actions.greeting import keep_name, name_from
 from bot.actions.profiling import ask_one_question
-from profile_store.repository import ensure_customer, record_habit, record_preference, set_name
+from profile_store.repository import ensure_customer, record_habit, record_preference
 from tastes import (
     StatedFact,
     StatedHabit,
@@ -230,13 +230,7 @@ class ActionReadFacts(ValidationAction):
         name = name_from(tracker) if intent not in NOT_READ_FOR_FACTS else None
         if name:
             # Whatever the intent ("hi I'm Marie, I love Comté"): the name first, then the facts.
-            cid = customer_id(tracker)
-
-            def save_name(session: Session) -> None:
-                ensure_customer(session, cid)
-                set_name(session, cid, name)
-
-            await in_transaction(save_name)
+            await keep_name(tracker, name)
             response = "utter_name_noted_briefly" if facts else "utter_name_noted"
             dispatcher.utter_message(response=response, name=name)
             events += [SlotSet("customer_name", name), SlotSet(NAME_HEARD_SLOT, name)]

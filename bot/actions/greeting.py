@@ -66,6 +66,17 @@ def name_from(tracker: Tracker) -> str | None:
     return extract_name(latest_text(tracker))
 
 
+async def keep_name(tracker: Tracker, name: str) -> None:
+    """Write the customer's name to their profile."""
+    cid = customer_id(tracker)
+
+    def save(session: Session) -> None:
+        ensure_customer(session, cid)
+        set_name(session, cid, name)
+
+    await in_transaction(save)
+
+
 class ActionSaveName(Action):
     def name(self) -> str:
         return "action_save_name"
@@ -79,12 +90,6 @@ class ActionSaveName(Action):
         if not name:
             dispatcher.utter_message(response="utter_ask_name_again")
             return []
-        cid = customer_id(tracker)
-
-        def save(session: Session) -> None:
-            ensure_customer(session, cid)
-            set_name(session, cid, name)
-
-        await in_transaction(save)
+        await keep_name(tracker, name)
         dispatcher.utter_message(response="utter_name_noted", name=name)
         return [SlotSet("customer_name", name)]
