@@ -26,7 +26,7 @@ BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
 BOT_COMPONENTS := $(wildcard bot/components/*.py) tastes/names.py tastes/cleaning.py
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
-.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts eval-offers db clean nlu-report heldout heldout-nlu language-model
+.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -105,13 +105,13 @@ train: $(MODEL) $(FACTS_MODEL)
 
 run: setup db train
 	@echo "==> starting Rasa (:5005), the action server (:5055) and the gateway; Ctrl-C stops all"
-	@echo "==> web chat: http://$${RAPPORT_HOST:-127.0.0.1}:$${RAPPORT_PORT:-8080}/  (ready when Rasa says 'Rasa server is up')"
+	@echo "==> web chat: http://$${RAPPORT_HOST:-127.0.0.1}:$${RAPPORT_PORT:-8080}/  (ready when the gateway logs 'Rapport is ready')"
 	$(VENV)/bin/honcho start -f Procfile
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts
+	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts rasa_sdk_plugins
 
 validate: setup $(GENERATED_NLU)
 	$(PY) scripts/validate.py
@@ -128,8 +128,12 @@ test-e2e: setup train
 test: setup system-deps lint validate train test-bot
 	$(PY) -m pytest tests -q
 
-bench: setup train bench-ranking bench-facts
+bench: setup train bench-ranking bench-facts bench-cold-start
 	$(PY) scripts/bench.py
+
+# The first customer after a restart: start-up to ready, then the first offer request (target 1 s).
+bench-cold-start: setup db train
+	$(PY) scripts/bench_cold_start.py
 
 # Reading facts, per message, on this machine (p50/p95/p99; var/bench/facts.json).
 bench-facts: $(FACTS_MODEL)

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from channels.app import create_app
+from rapport.origins import BadOrigin
 from rapport.settings import Settings
 
 log = logging.getLogger("channels")
@@ -16,7 +17,10 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except BadOrigin as exc:
+        raise SystemExit(f"RAPPORT_WEBCHAT_ORIGINS: {exc}") from exc
     app = create_app(settings)
     log.info(
         "Web chat: http://%s:%d/  (Rasa at %s)",

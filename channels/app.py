@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from channels.keys import (
 from channels.rasa_client import RasaClient
 from channels.webchat import make_socketio_server
 from profile_store.db import make_engine, make_sessionmaker
+from rapport.origins import OriginPolicy
 from rapport.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,15 +34,20 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _index_key = web.AppKey("index_html", str)
 
-# The page only talks to this gateway; nothing inline, nothing from elsewhere.
-_PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+_headers_key = web.AppKey("page_headers", dict[str, str])
+
+
+def page_headers(origins: OriginPolicy) -> dict[str, str]:
+    """The page only talks to this gateway; nothing inline, nothing from elsewhere. It may be
+    framed only by the gateway itself and the sites allowed to embed the chat."""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data:; "
+            f"object-src 'none'; base-uri 'none'; frame-ancestors {origins.frame_ancestors()}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
 
 
 async def database(app: web.Application) -> AsyncIterator[None]:
@@ -75,13 +82,66 @@ async def socketio_server(app: web.Application) -> AsyncIterator[None]:
 
 async def index(request: web.Request) -> web.Response:
     return web.Response(
-        text=request.app[_index_key], content_type="text/html", headers=_PAGE_HEADERS
+        text=request.app[_index_key], content_type="text/html", headers=request.app[_headers_key]
     )
 
 
+async def actions_status(app: web.Application, timeout_s: float = 2.0) -> str:
+    """The action server's own word: "ready", "loading", "failed", or "unreachable"."""
+    url = f"{app[settings_key].action_url}/health"
+    try:
+        async with app[http_client_key].get(
+            url, timeout=aiohttp.ClientTimeout(total=timeout_s)
+        ) as response:
+            if response.status == 200:
+                return "ready"
+            body = await response.json(content_type=None)
+            status = body.get("status") if isinstance(body, dict) else None
+            return status if status in ("loading", "failed") else "unreachable"
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return "unreachable"
+
+
+async def readiness(app: web.Application) -> dict[str, object]:
+    rasa = app[rasa_key]
+    rasa_reachable = await rasa.is_reachable()
+    actions = await actions_status(app)
+    # Rasa's first message after loading a model takes seconds: spent here, not by a customer.
+    ready = rasa_reachable and actions == "ready" and await rasa.warm_up()
+    return {
+        "status": "ok" if ready else "starting",
+        "ready": ready,
+        "rasa_reachable": rasa_reachable,
+        "actions": actions,
+    }
+
+
 async def health(request: web.Request) -> web.Response:
-    reachable = await request.app[rasa_key].is_reachable()
-    return web.json_response({"status": "ok", "rasa_reachable": reachable})
+    """Always 200 while the gateway runs; `ready` says whether customers get answered at speed
+    (Rasa has its model, the action server has loaded its models and the catalogue)."""
+    return web.json_response(await readiness(request.app))
+
+
+async def announce_ready(app: web.Application) -> AsyncIterator[None]:
+    """Log once when the whole assistant is ready (what `make run` users wait for)."""
+
+    async def watch() -> None:
+        settings = app[settings_key]
+        waited = 0.0
+        while not (await readiness(app))["ready"]:
+            await asyncio.sleep(1.0)
+            waited += 1.0
+            if waited % 30 == 0:
+                log.info("still starting: %s", await readiness(app))
+        log.info(
+            "Rapport is ready: web chat at http://%s:%d/",
+            settings.gateway_host,
+            settings.gateway_port,
+        )
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
 
 
 def render_index(shop_name: str, max_message_chars: int) -> str:
@@ -104,10 +164,13 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(conversation)
+    app.cleanup_ctx.append(announce_ready)
     console.setup(app)  # staff console + human handoff (needs the conversation context)
     app.cleanup_ctx.append(email_channel)
     whatsapp.install(app)  # webhook + Graph client, when the WHATSAPP_* settings are set
-    app[sio_key] = make_socketio_server(app, settings.session_secret)
+    origins = OriginPolicy(settings.webchat_origins)
+    app[_headers_key] = page_headers(origins)
+    app[sio_key] = make_socketio_server(app, settings.session_secret, origins)
     app.cleanup_ctx.append(socketio_server)
     app.router.add_get("/", index)
     app.router.add_get("/health", health)

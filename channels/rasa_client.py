@@ -25,6 +25,24 @@ class RasaClient:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._warm = False
+
+    async def warm_up(self, text: str = "hello, any offers for me?") -> bool:
+        """Have Rasa understand one sentence (nothing stored: no conversation is touched).
+
+        A freshly loaded model spends seconds on its first message (TensorFlow builds its
+        graphs); this spends them before a customer's message does. True once it is done.
+        """
+        if self._warm:
+            return True
+        try:
+            async with self._session.post(
+                f"{self._base_url}/model/parse", json={"text": text}, timeout=self._timeout
+            ) as response:
+                self._warm = response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+        return self._warm
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Send `text` as `sender`; raise RasaUnavailable when Rasa cannot answer."""

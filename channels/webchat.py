@@ -6,10 +6,14 @@ Events (the names of Rasa's `SocketIOInput` defaults):
   client → server  `user_uttered`    {"message": str, "session_id": str, "customData"?: {...}}
   server → client  `bot_uttered`     one per bot message part (see render_bot_message)
   server → client  `rapport_error`   {"code": str, "message": str}
+  server → client  `rapport_history` {"messages": [...]} before `session_confirm` when a
+                   signed session comes back (a reload): the recent conversation, see
+                   channels/history.py. Widgets that do not know the event ignore it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -25,8 +29,12 @@ from aiohttp import web
 
 from channels.conversation import RejectedMessage, handle_message
 from channels.delivery import register
-from channels.keys import conversation_key
+from channels.handoff.rasa_tracker import RasaTracker
+from channels.history import recent_history
+from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
 from channels.rasa_client import RasaError
+from profile_store.repository import find_customer
+from rapport.origins import OriginPolicy
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,7 @@ BOT_MESSAGE_EVT = "bot_uttered"
 SESSION_REQUEST_EVT = "session_request"
 SESSION_CONFIRM_EVT = "session_confirm"
 ERROR_EVT = "rapport_error"
+HISTORY_EVT = "rapport_history"
 MAX_PAYLOAD_BYTES = 64 * 1024
 
 UNAVAILABLE = "The assistant is unavailable right now, please retry in a moment."
@@ -194,6 +203,26 @@ class WebChat:
     async def _error(self, sid: str, code: str, message: str) -> None:
         await self._sio.emit(ERROR_EVT, error_payload(code, message), to=sid)
 
+    def _customer_of(self, address: str) -> str | None:
+        with self._app[sessionmaker_key]() as session:
+            customer = find_customer(session, f"{CHANNEL}:{address}")
+            return customer.id if customer is not None else None
+
+    async def history(self, session_id: str) -> list[dict[str, Any]] | None:
+        """The recent conversation of a returning session; None when Rasa cannot say."""
+        customer_id = await asyncio.to_thread(self._customer_of, web_address(session_id))
+        if customer_id is None:
+            return []
+        settings = self._app[settings_key]
+        tracker = RasaTracker(
+            self._app[http_client_key], settings.rasa_url, settings.rasa_timeout_s
+        )
+        try:
+            return recent_history(await tracker.events(customer_id))
+        except RasaError as exc:
+            log.warning("no history for a returning web chat session: %s", exc)
+            return None
+
     async def session_request(self, sid: str, data: object = None) -> None:
         try:
             if data is not None and not isinstance(data, dict):
@@ -204,6 +233,10 @@ class WebChat:
             self._forget_socket(sid)
             self._sessions[sid] = session_id
             self._sids.setdefault(web_address(session_id), set()).add(sid)
+            if session_id == requested:
+                messages = await self.history(session_id)
+                if messages is not None:
+                    await self._sio.emit(HISTORY_EVT, {"messages": messages}, to=sid)
             await self._sio.emit(SESSION_CONFIRM_EVT, session_id, to=sid)
         except Exception:
             log.exception("session_request failed on socket %s", sid)
@@ -245,12 +278,14 @@ class WebChat:
                 await self._sio.emit(BOT_MESSAGE_EVT, payload, to=sid)
 
 
-def make_socketio_server(app: web.Application, secret: str) -> socketio.AsyncServer:
+def make_socketio_server(
+    app: web.Application, secret: str, origins: OriginPolicy
+) -> socketio.AsyncServer:
     """Create the socket.io server, register the web chat handlers and attach it to `app`."""
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
-        # Same-origin only (python-engineio's default): our own page is served by this app.
-        cors_allowed_origins=None,
+        # The gateway's own pages, and the sites listed in RAPPORT_WEBCHAT_ORIGINS.
+        cors_allowed_origins=origins,
         max_http_buffer_size=MAX_PAYLOAD_BYTES,
         logger=False,
         engineio_logger=False,

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from profile_store.addresses import InvalidAddress, normalise_address
 from profile_store.models import (
     Consent,
     Customer,
@@ -44,6 +45,7 @@ def resolve_customer(
     session: Session, channel: str, address: str, *, verified: bool = True
 ) -> Customer:
     """Return the customer owning (channel, address), creating both on first contact."""
+    address = normalise_address(channel, address)
     found = session.execute(
         select(Customer)
         .join(Identity)
@@ -73,6 +75,10 @@ def find_customer(session: Session, ref: str) -> Customer | None:
         return customer
     channel, sep, address = ref.partition(":")
     if not sep:
+        return None
+    try:
+        address = normalise_address(channel, address)
+    except InvalidAddress:
         return None
     return session.execute(
         select(Customer)

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rapport.origins import parse_origins
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 
@@ -34,6 +36,9 @@ class Settings:
     # HMAC key signing web chat session ids: a session id nobody was issued is refused.
     session_secret: str = ""
     max_message_chars: int = 2000
+    # Other sites allowed to embed the web chat (the shop's own site), e.g.
+    # ("https://shop.example.com",); the gateway's own pages are always allowed.
+    webchat_origins: tuple[str, ...] = ()
     catalogue_path: Path = ROOT / "catalogue" / "demo.yml"
     rasa_timeout_s: float = 30.0
     shop_name: str = "The Gourmet Butcher"
@@ -94,6 +99,7 @@ class Settings:
             gateway_port=int(env.get("RAPPORT_PORT", str(cls.gateway_port))),
             session_secret=secret,
             max_message_chars=int(env.get("RAPPORT_MAX_MESSAGE_CHARS", str(cls.max_message_chars))),
+            webchat_origins=parse_origins(env.get("RAPPORT_WEBCHAT_ORIGINS", "")),
             catalogue_path=Path(env.get("RAPPORT_CATALOGUE", str(ROOT / "catalogue" / "demo.yml"))),
             rasa_timeout_s=float(env.get("RAPPORT_RASA_TIMEOUT", str(cls.rasa_timeout_s))),
             shop_name=env.get("RAPPORT_SHOP_NAME", cls.shop_name),

@@ -6,6 +6,7 @@ tests and `make bench` use to run an isolated stack with its own databases.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -27,6 +28,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _ready(url: str, timeout: float = 2.0) -> bool:
+    """Whether the gateway's /health says the whole assistant is ready."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return bool(json.loads(response.read()).get("ready"))
+    except (OSError, ValueError):
+        return False
 
 
 def _get(url: str, timeout: float = 2.0) -> int:
@@ -146,11 +156,10 @@ class Stack:
         self._spawn("gateway", [self.python, "-m", "channels"])
         deadline = time.monotonic() + timeout_s
         try:
+            # The action server answers /health 200 once its models and catalogue are loaded.
             self._wait("actions", lambda: _get(f"{self.action_url}/health") == 200, deadline)
-            self._wait(
-                "gateway", lambda: _get(f"{self.gateway_url}/health") in (200, 503), deadline
-            )
             self._wait("rasa", lambda: _get(f"{self.rasa_url}/status") == 200, deadline)
+            self._wait("gateway", lambda: _ready(f"{self.gateway_url}/health"), deadline)
         except BaseException:
             # Whatever did start must not outlive a failed start-up.
             self.stop()

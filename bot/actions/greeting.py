@@ -42,13 +42,33 @@ class ActionSessionStart(Action):
         ]
 
 
+def greeted_this_visit(tracker: Tracker) -> bool:
+    """Whether the bot already greeted in this Rasa session (a visit: until it expires)."""
+    runs = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "action" and event.get("name") == "action_greet":
+            runs += 1
+    # The event of this very run is not in the tracker yet.
+    return runs > 0
+
+
 class ActionGreet(Action):
+    """Welcome once per visit: a reloaded page or a second "hello" gets no second welcome."""
+
     def name(self) -> str:
         return "action_greet"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if greeted_this_visit(tracker):
+            if not latest_text(tracker).startswith("/"):
+                # Typed ("hello again"): answered, without a second welcome.
+                dispatcher.utter_message(response="utter_greet_again")
+            # The chat page's own greeting payload on a reload: the history is on screen.
+            return []
         name = await in_transaction(lambda s: _known_name(s, customer_id(tracker)))
         if not name:
             # The welcome already asks for their name and tastes: no profiling question on top.

@@ -19,6 +19,8 @@ import lxml.html
 from inscriptis import get_text
 from mailparser_reply import EmailReplyParser
 
+from profile_store.addresses import InvalidAddress, normalise_email
+
 # The languages whose reply headers ("On … wrote:", "Le … a écrit :", "De : … Envoyé : …")
 # and sign-offs the reply extraction knows; English is always included by the library.
 REPLY_LANGUAGES = ["en", "fr"]
@@ -46,22 +48,15 @@ class InboundMail:
 
 
 def normalise_address(raw: str) -> str:
-    """`Anne <Anne.Martin@Example.COM>` → `Anne.Martin@example.com`.
+    """`Anne <Anne.Martin@Example.COM>` → `Anne.Martin@example.com` (profile_store.addresses).
 
-    Only the domain is lower-cased (and IDNA-encoded): it is case-insensitive by definition,
-    while the local part belongs to the receiving server (RFC 5321 §2.4) and is kept as written.
     Raises MalformedMail when there is no usable address.
     """
     _, addr = email.utils.parseaddr(raw)
-    addr = addr.strip()
-    local, at, domain = addr.rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in addr):
-        raise MalformedMail(f"no usable sender address in {raw!r}")
     try:
-        domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError as exc:
-        raise MalformedMail(f"invalid sender domain in {raw!r}") from exc
-    return f"{local}@{domain}"
+        return normalise_email(addr)
+    except InvalidAddress as exc:
+        raise MalformedMail(f"no usable sender address in {raw!r}") from exc
 
 
 def _ids(value: str | None) -> list[str]:

@@ -10,6 +10,8 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
@@ -126,6 +128,45 @@ def render_html(messages: list[dict[str, Any]], signature: str) -> str:
     )
 
 
+class MessageIdsHeader:
+    """`In-Reply-To` / `References`: message ids, folded only *between* ids, never encoded.
+
+    The standard library treats these as unstructured text and writes an id longer than a
+    line (Outlook's are ~80 characters) as an RFC 2047 encoded word, which no mail client
+    matches, so the reply fell out of the customer's thread. RFC 5322 §3.6.4 allows folding
+    between ids only; a single id stays whole on its line (up to 998 characters).
+    (A header class for `email.headerregistry.HeaderRegistry`, mixed with its BaseHeader.)
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        kwds["decoded"] = " ".join(re.findall(r"<[^<>\s]+>", str(value)))
+        kwds["parse_tree"] = None
+
+    def fold(self, *, policy: email_policy.Policy) -> str:
+        name = str(self.name)  # type: ignore[attr-defined]
+        limit = policy.max_line_length or 78
+        lines = [f"{name}:"]
+        for mid in str(self).split():
+            if len(lines[-1]) + 1 + len(mid) > limit and lines[-1] != f"{name}:":
+                lines.append("")
+            lines[-1] += f" {mid}"
+        return policy.linesep.join(lines) + policy.linesep
+
+
+def _header_registry() -> HeaderRegistry:
+    registry = HeaderRegistry()
+    registry.map_to_type("in-reply-to", MessageIdsHeader)  # type: ignore[arg-type]
+    registry.map_to_type("references", MessageIdsHeader)  # type: ignore[arg-type]
+    return registry
+
+
+# The default policy, except for the two headers that carry message ids.
+MAIL_POLICY = email_policy.default.clone(header_factory=_header_registry())
+
+
 def reply_subject(subject: str) -> str:
     """`Re: <subject>`, without piling up `Re: Re:` or `RE: TR:` prefixes."""
     bare = re.sub(r"^\s*(?:(?:re|aw|tr|fwd?|réf)\s*(?:\[\d+\])?\s*:\s*)+", "", subject, flags=re.I)
@@ -148,7 +189,7 @@ def compose(
     `automatic` marks it `Auto-Submitted: auto-replied` (RFC 3834): well-behaved responders
     then do not answer it, which is the other half of loop prevention.
     """
-    mail = EmailMessage()
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = formataddr((shop_name, shop_address))
     mail["To"] = to
     mail["Subject"] = subject

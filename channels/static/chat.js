@@ -1,5 +1,7 @@
 // Rapport web chat: Rasa's socketio protocol (session_request/session_confirm,
-// user_uttered/bot_uttered) plus rapport_error. Bot text is untrusted: textContent only.
+// user_uttered/bot_uttered) plus rapport_error and rapport_history (the recent conversation,
+// sent before session_confirm when the page comes back). Bot text is untrusted: textContent only.
+// The page waits for the gateway's /health to say the assistant is ready before it talks.
 (function () {
   "use strict";
 
@@ -16,6 +18,8 @@
   var sessionId = null;
   var greeted = false; // the init payload goes once per page load, like rasa-webchat's initPayload
   var typingTimer = null;
+  var assistantReady = false;
+  var READY_POLL_MS = 1000;
 
   function storedSession() {
     try { return window.localStorage.getItem(SESSION_KEY); } catch (e) { return null; }
@@ -37,6 +41,17 @@
   function addText(who, text) {
     addItem("msg msg--" + who).textContent = text;
     scrollDown();
+  }
+
+  function showHistory(messages) {
+    // The server's transcript replaces what is on screen (a reconnect must not duplicate it).
+    list.textContent = "";
+    if (!Array.isArray(messages)) { return; }
+    messages.forEach(function (m) {
+      if (!m || typeof m.text !== "string") { return; }
+      var who = m.from === "customer" ? "user" : m.from === "staff" ? "staff" : "bot";
+      m.text.split("\n\n").forEach(function (part) { if (part) { addText(who, part); } });
+    });
   }
 
   function safeImageUrl(src) {
@@ -109,18 +124,39 @@
     socket.emit("session_request", { session_id: storedSession() });
   });
 
+  function whenAssistantReady(then) {
+    // Until Rasa and the action server have loaded their models, a message would wait.
+    if (assistantReady) { then(); return; }
+    fetch("/health", { cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (h) { assistantReady = !!(h && h.ready); })
+      .catch(function () { assistantReady = false; })
+      .then(function () {
+        if (assistantReady) { then(); return; }
+        statusEl.textContent = "Starting…";
+        setTimeout(function () { whenAssistantReady(then); }, READY_POLL_MS);
+      });
+  }
+
+  socket.on("rapport_history", function (history) {
+    showHistory(history && history.messages);
+  });
+
   socket.on("session_confirm", function (confirmed) {
     // rasa-webchat accepts a string or {session_id}; we send a string.
     var id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
     if (typeof id !== "string") { return; }
     sessionId = id;
     storeSession(id);
-    setReady(true, "Online");
-    if (!greeted) {
-      greeted = true;
-      utter(INIT_PAYLOAD);
-    }
-    input.focus();
+    whenAssistantReady(function () {
+      if (sessionId !== id) { return; }
+      setReady(true, "Online");
+      if (!greeted) {
+        greeted = true;
+        utter(INIT_PAYLOAD); // the bot welcomes once per visit, not once per page load
+      }
+      input.focus();
+    });
   });
 
   socket.on("bot_uttered", function (message) {

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import pytest
 import socketio
 
 from rapport.settings import ROOT
-from rapport.stack import MODEL, RASA_BIN, Stack
+from rapport.stack import MODEL, RASA_BIN, Stack, free_port
 from tastes.reader import DEFAULT_DIR as READER_DIR
 
 
@@ -46,10 +46,32 @@ def running_stack(name: str, extra_env: dict[str, str] | None = None) -> Iterato
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+# A shop's own web site, on another origin than the gateway, allowed to embed the chat
+# (tests/e2e/test_webchat_browser.py serves it there); any other site is not.
+SHOP_SITE_PORT = free_port()
+SHOP_SITE = f"http://127.0.0.1:{SHOP_SITE_PORT}"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    with running_stack("e2e") as running:
+    with running_stack("e2e", {"RAPPORT_WEBCHAT_ORIGINS": SHOP_SITE}) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does, as root)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        await chromium.close()
 
 
 def export_profile(stack: Stack, ref: str) -> dict[str, Any]:
@@ -72,6 +94,7 @@ class WebChatCustomer:
         self.url = url
         self.client = socketio.AsyncClient(reconnection=False)
         self.session_id: str | None = None
+        self.history: list[dict[str, Any]] | None = None  # rapport_history, when resumed
         self.inbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._confirmed: asyncio.Future[str] | None = None
 
@@ -80,6 +103,10 @@ class WebChatCustomer:
             sid = data["session_id"] if isinstance(data, dict) else data
             if self._confirmed and not self._confirmed.done():
                 self._confirmed.set_result(sid)
+
+        @self.client.on("rapport_history")
+        async def _history(data: dict[str, Any]) -> None:
+            self.history = data.get("messages")
 
         @self.client.on("bot_uttered")
         async def _bot(data: dict[str, Any]) -> None:

@@ -40,6 +40,7 @@ class Smarthost:
 
     port: int = field(default_factory=free_port)
     received: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the bytes as sent, one per mail
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     controller: Controller | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +53,7 @@ class Smarthost:
         assert isinstance(mail, EmailMessage)
         with self._lock:
             self.received.append(mail)
+            self.raw.append(raw)
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         return "250 OK"
 
@@ -69,6 +71,12 @@ class Smarthost:
     def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.received if address in str(m["To"])]
+
+    def raw_to(self, address: str) -> list[bytes]:
+        with self._lock:
+            return [
+                r for r, m in zip(self.raw, self.received, strict=True) if address in str(m["To"])
+            ]
 
     async def wait_for(
         self, address: str, count: int = 1, timeout_s: float = 60.0

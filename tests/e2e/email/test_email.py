@@ -27,8 +27,15 @@ def normalised(address: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def mail(sender: str, body: str, *, subject: str = "Hello", extra: str = "") -> tuple[str, bytes]:
-    message_id = f"<{uuid.uuid4().hex}@example.com>"
+def mail(
+    sender: str,
+    body: str,
+    *,
+    subject: str = "Hello",
+    extra: str = "",
+    message_id: str | None = None,
+) -> tuple[str, bytes]:
+    message_id = message_id or f"<{uuid.uuid4().hex}@example.com>"
     raw = (
         f"From: A customer <{sender}>\r\nTo: The Gourmet Butcher <{SHOP}>\r\n"
         f"Subject: {subject}\r\nDate: {formatdate()}\r\nMessage-ID: {message_id}\r\n"
@@ -72,10 +79,58 @@ async def test_a_conversation_by_email_is_answered_in_thread_and_stores_facts(
 
     profile = export_profile(email_stack, f"email:{address}")
     assert profile["customer"]["name"] == "Philippe"
+    # Staff type the address as the customer wrote it (`...@Example.COM`): the same customer.
+    assert export_profile(email_stack, f"email:{who}") == profile
     prefs = {(p["subject"], p["polarity"]): p for p in profile["preferences"]}
     like = prefs[("veal paupiettes", "like")]
     assert like["channel"] == "email"
     assert like["stated"] == "I love veal paupiettes", "the quoted history never reached Rasa"
+
+
+def raw_header(raw: bytes, name: str) -> str:
+    """A header's value as it went on the wire: unfolded, not decoded."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ")
+    [line] = [h for h in unfolded.split("\r\n") if h.lower().startswith(name.lower() + ":")]
+    return line.split(":", 1)[1].strip()
+
+
+def long_id(length: int, domain: str) -> str:
+    """A unique message id of exactly `length` characters, as a big mail client makes them."""
+    local = (uuid.uuid4().hex.upper() * 4)[: length - 3 - len(domain)]
+    return f"<{local}@{domain}>"
+
+
+@pytest.mark.parametrize("length", [80, 120])
+async def test_replies_thread_under_long_message_ids(
+    email_stack: Stack, smarthost: Smarthost, length: int
+) -> None:
+    """Outlook's ids are ~80 characters; the reply must carry them byte for byte."""
+    who = customer()
+    address = normalised(who)
+    first_id = long_id(length, "VI1PR08MB5325.eurprd08.prod.outlook.com")
+    assert len(first_id) == length
+    _, first = mail(who, "Hello, do you deliver?", subject="Delivery", message_id=first_id)
+    await send(email_stack, who, first)
+    await smarthost.wait_for(address, 1)
+    [raw] = smarthost.raw_to(address)
+    assert raw_header(raw, "In-Reply-To") == first_id
+    assert raw_header(raw, "References") == first_id
+
+    second_id = long_id(length, "mail.gmail.com")
+    _, second = mail(
+        who,
+        "And on Saturdays?",
+        subject="Re: Delivery",
+        message_id=second_id,
+        extra=f"In-Reply-To: {first_id}\r\nReferences: {first_id}\r\n",
+    )
+    await send(email_stack, who, second)
+    await smarthost.wait_for(address, 2)
+    raw_second = smarthost.raw_to(address)[1]
+    assert raw_header(raw_second, "In-Reply-To") == second_id
+    assert raw_header(raw_second, "References").split(" ")[-1] == second_id
+    assert first_id in raw_header(raw_second, "References").split(" ")
 
 
 async def test_an_allergy_given_as_the_reason_to_stop_offers_is_stored(

@@ -4,8 +4,7 @@ a real Chromium (Debian's, driven by Playwright)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +12,6 @@ from rapport.settings import ROOT
 from rapport.stack import Stack
 from tests.e2e.conftest import running_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
 STAFF = ("anne", "Anne", "a long staff password")
 
 
@@ -42,18 +40,3 @@ def handoff_stack() -> Iterator[Stack]:
             capture_output=True,
         )
         yield running
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does, as root)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        await chromium.close()

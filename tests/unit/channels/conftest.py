@@ -32,6 +32,7 @@ def make_settings(database_url: str) -> Callable[..., Settings]:
             "database_url": database_url,
             # Nothing listens there: any message that reaches "Rasa" fails loudly.
             "rasa_url": f"http://127.0.0.1:{unused_port()}",
+            "action_url": f"http://127.0.0.1:{unused_port()}",
             "session_secret": SECRET,
             "max_message_chars": 50,
             "rasa_timeout_s": 5.0,
@@ -65,6 +66,7 @@ class FakeRasa:
     )
     status: int = 200
     url: str = ""
+    parsed: list[str] = field(default_factory=list)
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -76,6 +78,11 @@ class FakeRasa:
     async def root(self, request: web.Request) -> web.Response:
         return web.Response(text="Hello from Rasa: 3.6.21")
 
+    async def parse(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.parsed.append(body["text"])
+        return web.json_response({"text": body["text"], "intent": {"name": "greet"}})
+
 
 @pytest.fixture
 async def fake_rasa() -> Any:
@@ -83,6 +90,7 @@ async def fake_rasa() -> Any:
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
     app.router.add_get("/", rasa.root)
+    app.router.add_post("/model/parse", rasa.parse)
     server = TestServer(app)
     await server.start_server()
     rasa.url = str(server.make_url("")).rstrip("/")

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from channels.app import STATIC_DIR, create_app, render_index
 from rapport.settings import Settings
@@ -15,28 +17,73 @@ from tests.unit.channels.conftest import FakeRasa
 on_session_loop = pytest.mark.asyncio(loop_scope="session")
 
 
+class FakeActionServer:
+    """The action server's /health as bot/actions/readiness.py answers it."""
+
+    def __init__(self) -> None:
+        self.status = "loading"
+        self.url = ""
+
+    async def health(self, request: web.Request) -> web.Response:
+        if self.status == "ready":
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": self.status}, status=503)
+
+
+@pytest.fixture
+async def fake_actions() -> Any:
+    actions = FakeActionServer()
+    app = web.Application()
+    app.router.add_get("/health", actions.health)
+    server = TestServer(app)
+    await server.start_server()
+    actions.url = str(server.make_url("")).rstrip("/")
+    yield actions
+    await server.close()
+
+
 @on_session_loop
-async def test_health_says_when_rasa_is_reachable(
-    aiohttp_client: Any, make_settings: Callable[..., Settings], fake_rasa: FakeRasa
+async def test_health_says_ready_only_when_rasa_and_the_loaded_action_server_are(
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    fake_rasa: FakeRasa,
+    fake_actions: FakeActionServer,
 ) -> None:
-    client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
+    settings = make_settings(rasa_url=fake_rasa.url, action_url=fake_actions.url)
+    client = await aiohttp_client(create_app(settings))
 
-    response = await client.get("/health")
+    loading = await (await client.get("/health")).json()
+    fake_actions.status = "ready"
+    ready = await (await client.get("/health")).json()
 
-    assert response.status == 200
-    assert await response.json() == {"status": "ok", "rasa_reachable": True}
+    assert loading == {
+        "status": "starting",
+        "ready": False,
+        "rasa_reachable": True,
+        "actions": "loading",
+    }
+    assert ready == {"status": "ok", "ready": True, "rasa_reachable": True, "actions": "ready"}
+    # Rasa's first (slow) understanding was spent by the gateway, once, not by a customer.
+    assert len(fake_rasa.parsed) == 1
+    await client.get("/health")
+    assert len(fake_rasa.parsed) == 1
 
 
 @on_session_loop
-async def test_health_says_when_rasa_is_down(
+async def test_health_says_when_rasa_and_actions_are_down(
     aiohttp_client: Any, make_settings: Callable[..., Settings]
 ) -> None:
     client = await aiohttp_client(create_app(make_settings()))
 
     response = await client.get("/health")
 
-    assert response.status == 200
-    assert await response.json() == {"status": "ok", "rasa_reachable": False}
+    assert response.status == 200, "the gateway itself is up"
+    assert await response.json() == {
+        "status": "starting",
+        "ready": False,
+        "rasa_reachable": False,
+        "actions": "unreachable",
+    }
 
 
 @on_session_loop

@@ -110,3 +110,44 @@ def test_html_escapes_the_bots_text() -> None:
     html_part = mail.get_body(preferencelist=("html",))
     assert html_part is not None
     assert "<script>" not in html_part.get_content()  # type: ignore[attr-defined]
+
+
+# Message ids as the big clients write them, at the lengths that broke threading.
+OUTLOOK_80 = "<VI1PR08MB5325B2E1F5B0E5F3A8C9D3E2C4E50@VI1PR08MB5325.eurprd08.prod.outlook.com>"
+GMAIL_120 = (
+    "<CAJ+Yx3pYxQvR2z4-1kF8nWq0b6pN5eG_7yXhK9sT3uJmLw2+AbCdEfGhIjKlMnOpQrStUvWxYz"
+    "0123456789aBcDeFgHiJkLmN0p=Q@mail.gmail.com>"
+)
+APPLE_MAIL = "<5F3C1E2A-9B8D-4C7E-A1F0-2D3E4B5C6D7E@icloud.com>"
+
+
+def _raw_header(raw: bytes, name: str) -> str:
+    """The header's value as sent, unfolded (CRLF + WSP removed) but not decoded."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ")
+    [line] = [h for h in unfolded.split("\r\n") if h.lower().startswith(name.lower() + ":")]
+    return line.split(":", 1)[1].strip()
+
+
+@pytest.mark.parametrize("customer_id", [OUTLOOK_80, GMAIL_120, APPLE_MAIL])
+def test_reply_ids_are_written_whole_whatever_their_length(customer_id: str) -> None:
+    assert len(OUTLOOK_80) == 80 and len(GMAIL_120) == 120
+    mail = compose(
+        shop_address="shop@example.com",
+        shop_name="The Gourmet Butcher",
+        to="customer@example.com",
+        subject="Re: Hello",
+        messages=TURN,
+        in_reply_to=customer_id,
+        references=[APPLE_MAIL, OUTLOOK_80, GMAIL_120],
+    )
+    raw = mail.as_bytes(policy=policy.SMTP)  # what aiosmtplib puts on the wire
+    assert b"=?" not in raw.split(b"\r\n\r\n", 1)[0], "no encoded word in any header"
+    assert _raw_header(raw, "In-Reply-To") == customer_id
+    references = _raw_header(raw, "References").split(" ")
+    assert references[-1] == customer_id
+    assert set(references) == {APPLE_MAIL, OUTLOOK_80, GMAIL_120}
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert max(len(line) for line in head) <= 998
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["In-Reply-To"] == customer_id

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from profile_store.addresses import InvalidAddress
 from profile_store.export import export_customer
 from profile_store.models import Customer, Preference
 from profile_store.repository import (
@@ -35,12 +36,29 @@ def _like(session: Session, cid: str, subject: str, stated: str, **kw: object) -
     )
 
 
+def test_an_address_is_found_however_it_is_typed(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        mail = resolve_customer(s, "email", "John.Smith@example.com").id
+        phone = resolve_customer(s, "whatsapp", "33612345678").id
+    with sessions.begin() as s:
+        assert find_customer(s, "email:John.Smith@Example.COM").id == mail  # type: ignore[union-attr]
+        assert find_customer(s, "email: John.Smith@EXAMPLE.com ").id == mail  # type: ignore[union-attr]
+        assert resolve_customer(s, "email", "John.Smith@EXAMPLE.COM").id == mail
+        assert find_customer(s, "whatsapp:+33 6 12 34 56 78").id == phone  # type: ignore[union-attr]
+        assert find_customer(s, "whatsapp:+33-6-12-34-56-78").id == phone  # type: ignore[union-attr]
+        # The local part belongs to the receiving server: another case is another address.
+        assert find_customer(s, "email:john.smith@example.com") is None
+        assert find_customer(s, "email:not an address") is None
+        with pytest.raises(InvalidAddress):
+            resolve_customer(s, "email", "nobody")
+
+
 def test_one_identity_is_one_customer(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         first = resolve_customer(s, "whatsapp", "+33612345678").id
     with sessions.begin() as s:
         assert resolve_customer(s, "whatsapp", "+33612345678").id == first
-        assert resolve_customer(s, "email", "+33612345678").id != first
+        assert resolve_customer(s, "rest", "+33612345678").id != first
         assert find_customer(s, "whatsapp:+33612345678").id == first  # type: ignore[union-attr]
         assert find_customer(s, first).id == first  # type: ignore[union-attr]
         assert find_customer(s, "whatsapp:+44") is None
@@ -120,7 +138,7 @@ def test_export_has_the_documented_shape_and_provenance(sessions: sessionmaker[S
     assert set(doc) == {"customer", "identities", "preferences", "habits", "consents", "offers"}
     assert doc["customer"]["name"] == "Philippe"
     assert doc["identities"] == [
-        {"channel": "whatsapp", "address": "+33612345678", "verified": True}
+        {"channel": "whatsapp", "address": "33612345678", "verified": True}
     ]
     assert doc["preferences"][0] == {
         "subject": "veal paupiettes",
