@@ -49,11 +49,17 @@ CONFIRM_WORDS = ("just to be sure",)
 MAX_QUESTIONS = 10
 
 
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"  # "whiskies" and "whisky"
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
 def fold(text: str) -> str:
-    """Lower case, no accents, no plural s on any word: 'Comtés' and 'comte' compare equal."""
+    """Lower case, no accents, no plural on any word: 'Comtés' and 'comte' compare equal."""
     text = unicodedata.normalize("NFKD", text.lower()).replace("'s ", " ").replace("-", " ")
     text = "".join(c for c in text if not unicodedata.combining(c))
-    words = [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split()]
+    words = [_singular(w) for w in text.split()]
     return " ".join(words).strip(" .!?")
 
 

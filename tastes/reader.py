@@ -23,6 +23,7 @@ from tastes.features import FLAGS, Piece, encode_message, mention_features, sent
 from tastes.language import DEFAULT_LANGUAGE
 from tastes.members import Mention, member_mentions, nearest_member
 from tastes.models import StatedFact
+from tastes.spelling import Speller
 from tastes.subjects import Subject, find_subjects
 from tastes.text import clean_input
 from tastes.timing import until
@@ -101,6 +102,7 @@ class FactReader:
         with np.load(folder / "heads.npz") as heads:
             self._heads = {k: np.asarray(heads[k]) for k in heads.files}
         self._encoder = shared_encoder(folder)
+        self._speller = Speller.load(folder)
 
     def _head(self, name: str, x: np.ndarray) -> np.ndarray:
         """One head on the features it reads: [own, around, flags], or [sentence, flags]."""
@@ -116,7 +118,8 @@ class FactReader:
         self, text: str, vocabulary: Vocabulary, mentions: list[Mention] | None = None
     ) -> list[Reading]:
         pieces = encode_message(self._encoder.encode, text)
-        subjects = find_subjects(text, vocabulary, tagged_spans(pieces))[:MAX_FACTS]
+        subjects = find_subjects(text, vocabulary, tagged_spans(pieces), self._speller)
+        subjects = subjects[:MAX_FACTS]
         if not subjects:
             return []
         if mentions is None:

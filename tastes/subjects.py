@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tastes.spelling import Speller
 from tastes.text import tokens
 from tastes.vocabulary import DIET_NAMES, Term, Vocabulary, clean_phrase
 
@@ -30,7 +31,10 @@ class Subject:
 
 
 def find_subjects(
-    text: str, vocabulary: Vocabulary, tagged: Iterable[tuple[int, int]]
+    text: str,
+    vocabulary: Vocabulary,
+    tagged: Iterable[tuple[int, int]],
+    speller: Speller | None = None,
 ) -> list[Subject]:
     """The shop's words and the tagger's spans (character offsets), one subject per food.
 
@@ -52,7 +56,7 @@ def find_subjects(
                 Subject(start, end, said, _as_said(said, term.canonical), term.category, True)
             )
             continue
-        subject = _tagged(text, start, end, vocabulary, [t for _, _, t in terms])
+        subject = _tagged(text, start, end, vocabulary, [t for _, _, t in terms], speller)
         if subject is not None:
             found.append(subject)
     return found
@@ -87,16 +91,24 @@ def _as_said(said: str, canonical: str) -> str:
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """A tagged span widened to whole words ('chik' of 'chiken' is 'chiken')."""
+    """A tagged span widened to whole words ('chik' of 'chiken' is 'chiken'), without a
+    possessive ending ("tuna's gross" is about tuna)."""
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
         start -= 1
     while end < len(text) and (text[end].isalnum() or text[end] == "-"):
         end += 1
+    if end - start > 3 and text[end - 2 : end].lower() in ("'s", "’s"):
+        end -= 2
     return start, end
 
 
 def _tagged(
-    text: str, start: int, end: int, vocabulary: Vocabulary, inside: list[Term]
+    text: str,
+    start: int,
+    end: int,
+    vocabulary: Vocabulary,
+    inside: list[Term],
+    speller: Speller | None = None,
 ) -> Subject | None:
     """A food the tagger found, perhaps around shop words: the shop's term when the whole phrase
     is one, else the customer's phrase (with the category of the shop word in it)."""
@@ -120,4 +132,6 @@ def _tagged(
             if close is not None:
                 name, category, known = close.canonical, close.category, True
                 break
+        if not known and speller is not None:
+            name = speller.correct(name)  # "gorgonzolla" -> "gorgonzola"
     return Subject(start, end, said, name, category, known)

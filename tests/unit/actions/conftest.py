@@ -90,3 +90,26 @@ async def say(
     follow_up = ActionSaveTastes() if then is None else then
     events += await follow_up.run(dispatcher, t, {})
     return [*dispatcher.messages, *({"event": e} for e in events)]
+
+
+async def tell(text: str, **kw: Any) -> list[dict[str, Any]]:
+    """`say`, then "yes" to each "Just to be sure: ...?" (how sure the reader is of a wording
+    varies between trainings; what the customer confirms does not)."""
+    from bot.actions.facts import ActionConfirmFacts
+
+    out = await say(text, **kw)
+    slots = {
+        m["event"]["name"]: m["event"]["value"]
+        for m in out
+        if isinstance(m.get("event"), dict) and m["event"].get("event") == "slot"
+    }
+    for _ in range(5):
+        if not slots.get("pending_facts"):
+            break
+        t = tracker("yes", intent="affirm", sender=kw.get("sender", "cust-1"))
+        t.slots.update(slots)
+        dispatcher = CollectingDispatcher()
+        events = await ActionConfirmFacts().run(dispatcher, t, {})
+        out += [*dispatcher.messages, *({"event": e} for e in events)]
+        slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+    return out

@@ -28,7 +28,7 @@ from profile_store.repository import (
     record_preference,
 )
 from rapport.settings import ROOT
-from tests.unit.actions.conftest import say
+from tests.unit.actions.conftest import say, tell
 
 DEMO = load_catalogue(ROOT / "catalogue" / "demo.yml")
 
@@ -154,7 +154,7 @@ async def test_why_this_one_quotes_the_customer(shop: sessionmaker[Session]) -> 
     assert said(messages) == ["utter_offer_reason"]
     assert messages[0]["title"] == "Paupiettes week"
     assert 'that "I love veal paupiettes"' in messages[0]["reason"]
-    await say("I'm allergic to eggs")
+    await tell("I'm allergic to eggs")
     messages, _ = await act(
         ActionExplainOffer(),
         "why the paupiettes?",
@@ -242,7 +242,7 @@ async def test_no_to_the_proposal_stores_nothing(shop: sessionmaker[Session]) ->
 async def test_repeated_declines_of_one_counter_lead_to_the_proposal(
     shop: sessionmaker[Session],
 ) -> None:
-    await say("I love cheese")
+    await tell("I love cheese")
     proposals = []
     for _ in range(2):
         _, shown = await offers_for()
