@@ -144,8 +144,9 @@ bench-ranking: $(VENV)/.installed
 	$(PY) scripts/bench_ranking.py
 
 # Offline evaluation of offers vs. two baselines on 500 generated customers (var/eval/).
-eval-offers: $(VENV)/.installed
+eval-offers: $(VENV)/.installed $(FACTS_MODEL)
 	$(PY) scripts/eval_offers.py
+	$(PY) scripts/eval_offers_judged.py
 
 nlu-report: $(RASA_VENV)/.installed $(GENERATED_NLU) $(LANGUAGE_MODEL)/tf_model.h5
 	rm -rf results/nlu

@@ -18,11 +18,11 @@ from offers.ranking import (
     RankedOffer,
     RankingPolicy,
     assess_offer,
-    explain,
     product_terms,
     rank_offers,
     violates,
 )
+from offers.reasons import explain, narrowing_note
 
 __all__ = [
     "ALLERGENS",
@@ -40,6 +40,7 @@ __all__ = [
     "assess_offer",
     "explain",
     "load_catalogue",
+    "narrowing_note",
     "parse_catalogue",
     "product_terms",
     "rank_offers",

@@ -80,8 +80,9 @@ _PRODUCT_FIELDS = (
     "price",
     "unit",
     "description",
+    "made_from",
 )
-_PRODUCT_LIST_FIELDS = ("tags", "synonyms", "allergens", "diets")
+_PRODUCT_LIST_FIELDS = ("tags", "synonyms", "allergens", "diets", "made_from")
 _OFFER_FIELDS = (
     "id",
     "title",
@@ -111,6 +112,10 @@ class Product:
     price: Decimal
     unit: str
     description: str
+    # What it is made from without being it: the calf of a calf's liver, the chicken of a
+    # chicken liver terrine. It forbids (an avoid of chicken excludes the terrine) but is not
+    # a reason to offer it ("I love chicken" is not a love of chicken livers).
+    made_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -326,6 +331,7 @@ def _parse_product(row: _Row) -> Product | None:
     if category and category.lower() not in CATEGORIES:
         row.fail("category", _allowed(category, CATEGORIES, "category"))
     tags = row.text_list("tags", lower=True)
+    made_from = row.text_list("made_from", lower=True)
     allergens = row.vocabulary("allergens", ALLERGENS, "allergen", required=True)
     diets = row.vocabulary("diets", DIETS, "diet")
     for diet in list(diets):
@@ -335,6 +341,8 @@ def _parse_product(row: _Row) -> Product | None:
             row.fail("diets", f"'{diet}' contradicts allergen '{allergen}'")
         for tag in sorted(_DIET_FORBIDS_TAGS.get(diet, frozenset()) & set(tags)):
             row.fail("diets", f"'{diet}' contradicts tag '{tag}'")
+        for source in sorted(_DIET_FORBIDS_TAGS.get(diet, frozenset()) & set(made_from)):
+            row.fail("diets", f"'{diet}' contradicts made_from '{source}'")
     product = Product(
         sku=row.text("sku"),
         name=row.text("name"),
@@ -346,6 +354,7 @@ def _parse_product(row: _Row) -> Product | None:
         price=row.price("price"),
         unit=row.text("unit"),
         description=row.text("description", required=False),
+        made_from=tuple(made_from),
     )
     return product if row.ok else None
 

@@ -46,29 +46,6 @@ OTHER_LIKES_WEIGHT = 0.25
 _NEGATING_BEFORE = frozenset({"no", "non", "without", "sans"})
 _NEGATING_AFTER = frozenset({"free"})
 
-CHANNEL_WORDS = {
-    "web": "on the website",
-    "whatsapp": "on WhatsApp",
-    "email": "by email",
-    "rest": "here",
-    "staff": "to our staff",
-}
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-GENERAL_REASON = "because it's one of this week's offers and fits everything you've told me"
-
 
 @dataclass(frozen=True)
 class Fact:
@@ -125,6 +102,12 @@ class RankedOffer:
     because: tuple[Fact, ...]  # the likes it answers, strongest first; empty for general offers
     liked: tuple[PastOffer, ...] = ()  # a similar offer the customer accepted before
     habit: Habit | None = None  # the habit that made it timely (weekend offers)
+    discovery: bool = False  # close in meaning to a like, with no nameable link to it
+    # For each fact of `because`, the kind the offer shares with it when it is not the thing
+    # itself ("cheese": a Comté for "I love goat cheese"); None when it is the thing liked.
+    kinds: tuple[str | None, ...] = ()
+    # The facts that took products out of this offer (it is offered for `products` only).
+    narrowed_by: tuple[Fact, ...] = ()
 
 
 def _identity_texts(p: Product) -> list[str]:
@@ -144,9 +127,9 @@ def product_terms(p: Product) -> set[str]:
     Name, category, tags, synonyms and allergens, plus group words implied by them ("meat" for
     a tag beef, "dairy" for milk, "seafood" for fish) so that a dislike of a group reaches them.
     """
-    texts = _identity_texts(p) + list(p.allergens)
+    texts = _identity_texts(p) + list(p.allergens) + list(p.made_from)
     texts += [word for allergen in p.allergens for word in ALLERGEN_GROUP_WORDS.get(allergen, ())]
-    if MEAT_TAGS.intersection(p.tags):
+    if MEAT_TAGS.intersection(p.tags) or MEAT_TAGS.intersection(p.made_from):
         texts.append("meat")
     return _texts_with_forms(texts)
 
@@ -159,8 +142,13 @@ def _all_phrases(p: Product) -> frozenset[Phrase]:
 @lru_cache(maxsize=8192)
 def _identity_phrases(p: Product) -> frozenset[Phrase]:
     # Likes match what a product is, not what it contains: "I love eggs" is not a reason to
-    # offer a Bordeaux fined with egg white.
-    return frozenset(phrase(t) for t in _texts_with_forms(_identity_texts(p))) - {()}
+    # offer a Bordeaux fined with egg white; nor what it is made from: "I love chicken" is
+    # not a reason to offer a chicken liver terrine (made_from: [chicken]).
+    phrases = {phrase(t) for t in _texts_with_forms(_identity_texts(p))}
+    source = {w for m in _texts_with_forms(p.made_from) for w in phrase(m)}
+    if source:
+        phrases = {tuple(w for w in ph if w not in source) for ph in phrases}
+    return frozenset(phrases) - {()}
 
 
 def _mentions(term: Phrase, subject: Phrase) -> bool:
@@ -263,6 +251,7 @@ class _Index:
     def __init__(self, catalogue: Catalogue) -> None:
         self.products = catalogue.products
         self.row = {p.sku: i for i, p in enumerate(self.products)}
+        self.has_source = np.asarray([bool(p.made_from) for p in self.products], dtype=bool)
         self.skus = tuple(p.sku for p in self.products)
         n = len(self.products)
         self.word_rows: dict[str, set[int]] = {}
@@ -292,6 +281,9 @@ class _Index:
         self.flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
         self.starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int64)
         self.weekend = np.asarray([o.weekend for o in self.offers], dtype=bool)
+        self.collection = np.asarray(
+            [o.category is not None or o.tag is not None for o in self.offers], dtype=bool
+        )
         self.offer_ids = [o.id for o in self.offers]
         categories: list[str] = []
         self.tags: list[frozenset[str]] = []
@@ -428,10 +420,10 @@ def _index(catalogue: Catalogue) -> _Index:
 
 def _recently_seen(history: Iterable[OfferEvent], today: date, days: int) -> set[str]:
     """Offers shown or answered within the last `days` days (the frequency cap)."""
-    return {e.offer_id for e in history if (today - _utc_day(e.at)).days < days}
+    return {e.offer_id for e in history if (today - utc_day(e.at)).days < days}
 
 
-def _utc_day(at: datetime) -> date:
+def utc_day(at: datetime) -> date:
     return at.astimezone(UTC).date() if at.tzinfo else at.date()
 
 
@@ -475,24 +467,36 @@ def rank_offers(
         if (j := ix.position.get(offer_id)) is not None:
             keep[j] = False
     rules = _rules(facts)
+    forbidden = np.zeros(ix.size, dtype=bool)
     if rules:
-        forbidden = np.zeros(ix.size, dtype=bool)
         for rule in rules:
             forbidden |= ix.forbidden(rule)
-        keep &= ~ix.per_offer_max(forbidden)
+        # A collection (every goat cheese this week) is narrowed to the products that fit; a
+        # bundle (a rib of beef with its wine) is offered whole or not at all.
+        some_forbidden = ix.per_offer_max(forbidden)
+        some_fit = ix.per_offer_max(~forbidden)
+        keep &= ~some_forbidden | (ix.collection & some_fit)
 
     # --- likes: one column per like, product scores, then each offer's best product
     likes = [f for f in facts if f.polarity == LIKE and phrase(f.subject)]
     n_offers = len(ix.offers)
     per_like = np.zeros((n_offers, len(likes)))
     product_scores = np.zeros((ix.size, len(likes)))
+    named = np.zeros((n_offers, len(likes)), dtype=bool)  # a link that can be named
+    lexical_scores = product_scores
     if likes:
         for k, like in enumerate(likes):
             product_scores[:, k] = ix.lexical(phrase(like.subject))
+        product_scores[forbidden] = 0.0  # what is narrowed away is not a reason to offer
+        lexical_scores = product_scores.copy()
+        named = ix.per_offer_max(product_scores) > 0
         if semantic is not None:
             cos = semantic.products @ semantic.subjects([like.subject for like in likes]).T
             t = policy.semantic_threshold
             meaning = policy.semantic_weight * np.clip((cos - t) / (1.0 - t), 0.0, 1.0)
+            # A product defined by its source ("lamb kidneys") is only what it is: meaning
+            # would take the lamb lover to the kidneys.
+            meaning[ix.has_source | forbidden] = 0.0
             product_scores = np.maximum(product_scores, meaning)
         per_like = ix.per_offer_max(product_scores)
     best = per_like.max(axis=1) if likes else np.zeros(n_offers)
@@ -510,7 +514,7 @@ def rank_offers(
         e
         for e in history
         if e.event in (ACCEPTED, DECLINED)
-        and (today - _utc_day(e.at)).days < policy.feedback_days
+        and (today - utc_day(e.at)).days < policy.feedback_days
         and e.offer_id in ix.position
     ]
     accepted_sim: dict[str, npt.NDArray[np.float64]] = {}
@@ -544,11 +548,12 @@ def rank_offers(
 
     ranked = []
     for j in chosen:
-        matched = [
-            (float(per_like[j, k]), like) for k, like in enumerate(likes) if per_like[j, k] > 0
-        ]
-        matched.sort(key=lambda m: (-m[0], -m[1].at.timestamp(), m[1].subject))
-        members = ix.members[j].tolist()
+        # Only likes with a nameable link are given as the reason; the rest is a discovery.
+        matched = [(float(per_like[j, k]), k, like) for k, like in enumerate(likes) if named[j, k]]
+        discovery = bool(likes) and not matched and float(per_like[j].max(initial=0.0)) > 0
+        matched.sort(key=lambda m: (-m[0], -m[2].at.timestamp(), m[2].subject))
+        members = [i for i in ix.members[j].tolist() if not forbidden[i]]
+        left_out = tuple(ix.products[i] for i in ix.members[j].tolist() if forbidden[i])
         if likes:
             top = product_scores[members].max(axis=1)
             order = sorted(range(len(members)), key=lambda n: -top[n])
@@ -565,12 +570,42 @@ def rank_offers(
                 offer=ix.offers[j],
                 products=tuple(ix.products[i] for i in members),
                 score=float(score[j]),
-                because=tuple(f for _, f in matched),
+                because=tuple(f for _, _, f in matched),
+                kinds=tuple(_kind(ix, members, lexical_scores, k, f) for _, k, f in matched),
                 liked=tuple(dict.fromkeys(liked))[:1],
                 habit=weekend_habit if timed[j] else None,
+                discovery=discovery,
+                narrowed_by=tuple(
+                    dict.fromkeys(f for p in left_out if (f := _first_violation(p, rules)))
+                ),
             )
         )
     return ranked
+
+
+def _kind(
+    ix: _Index, members: list[int], lexical: npt.NDArray[np.float64], k: int, like: Fact
+) -> str | None:
+    """None when the offer has the very thing liked; else the kind it shares with it."""
+    best = max(members, key=lambda i: lexical[i, k])
+    if lexical[best, k] >= BROADER:
+        return None
+    return shared_kind(ix.products[best], lexical_subject=phrase(like.subject))
+
+
+def shared_kind(p: Product, *, lexical_subject: Phrase) -> str | None:
+    """The longest of the product's words for what it is that the liked subject also uses:
+    "cheese" for a Comté and "goat cheese"."""
+    found: Phrase = ()
+    subject_words = content_words(lexical_subject)
+    for term in _identity_phrases(p):
+        shared = tuple(w for w in term if w in subject_words)
+        if shared == term and len(term) > len(found):
+            found = term
+    if not found:
+        words = sorted(subject_words & {w for t in _identity_phrases(p) for w in content_words(t)})
+        found = tuple(words[:1])
+    return " ".join(found) or None
 
 
 def assess_offer(
@@ -599,79 +634,3 @@ def assess_offer(
         policy=policy,
     )
     return found[0] if found else None
-
-
-def day_words(at: datetime, today: date) -> str:
-    """'3 March', or '3 March 2025' when not in today's year (UTC day)."""
-    day = at.astimezone(UTC).date() if at.tzinfo else at.date()
-    text = f"{day.day} {_MONTHS[day.month - 1]}"
-    return text if day.year == today.year else f"{text} {day.year}"
-
-
-# Household words that take a plural verb without ending in s, and ones ending in s that do not.
-_PLURAL_MEMBERS = frozenset({"children", "grandchildren", "people", "folk", "in-laws", "twins"})
-_SINGULAR_MEMBERS = frozenset({"gramps", "pops", "missus", "missis", "boss"})
-# Family words customers capitalise like names ("Mum loves it"): still "your mum".
-_CAPITALISED_ROLES = frozenset(
-    {"mum", "mom", "mam", "dad", "nan", "nana", "gran", "granny", "grandma", "grandpa", "grandad"}
-)
-
-
-def member_likes(member: str, subject: str, strength: int | None = None) -> str:
-    """'your kids love sausages', 'your husband likes lamb', 'Sophie likes lamb'."""
-    who = " ".join(member.replace("’", "'").split()).removesuffix("'s")
-    for possessive in ("my ", "our ", "the ", "your "):
-        who = who.removeprefix(possessive).removeprefix(possessive.capitalize())
-    verb = "love" if strength is not None and strength >= 2 else "like"
-    if who[:1].isupper() and who.lower() not in _CAPITALISED_ROLES:
-        return f"{who} {verb}s {subject}"  # a name: one person
-    who = who.lower()
-    head = who.removesuffix("-in-law").split()[-1] if who.strip() else ""
-    plural = head in _PLURAL_MEMBERS or (
-        head.endswith("s")
-        and len(head) > 2
-        and head not in _SINGULAR_MEMBERS
-        and not head.endswith(("ss", "us"))
-    )
-    return f"your {who} {verb if plural else verb + 's'} {subject}"
-
-
-def _told(f: Fact | Habit, today: date) -> str:
-    quoted = '"' + " ".join(f.stated.split()).replace('"', "'") + '"'
-    if isinstance(f, Fact) and f.member and f.member.strip():
-        # The quote alone may not say whose taste it is ("the wife and I love duck").
-        quoted = f"{member_likes(f.member, f.subject, f.strength)} ({quoted})"
-    when = f"on {day_words(f.at, today)}"
-    if f.channel == "staff":
-        return f"you said {CHANNEL_WORDS['staff']} {when} that {quoted}"
-    where = CHANNEL_WORDS.get(f.channel)
-    return f"you told me {where + ' ' if where else ''}{when} that {quoted}"
-
-
-def _ago(at: datetime, today: date) -> str:
-    days = (today - _utc_day(at)).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 7:
-        return "a few days ago"
-    if days < 14:
-        return "last week"
-    return f"on {day_words(at, today)}"
-
-
-def explain(r: RankedOffer, *, today: date) -> str:
-    """Why this offer, in the customer's own terms: at most two reasons, strongest first.
-
-    The likes it answers (quoted, with where and when they were said), then a similar offer the
-    customer accepted, then the habit that makes it timely.
-    """
-    reasons = [_told(f, today) for f in r.because[:2]]
-    if len(reasons) < 2 and r.liked:
-        reasons.append(f'you liked the "{r.liked[0].title}" offer {_ago(r.liked[0].at, today)}')
-    if len(reasons) < 2 and r.habit is not None:
-        reasons.append(f"it runs this weekend and {_told(r.habit, today)}")
-    if not reasons:
-        return GENERAL_REASON
-    return "because " + " and ".join(reasons)

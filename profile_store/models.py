@@ -176,6 +176,8 @@ class Product(Base):
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     unit: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # What it is made from without being it (offers.catalogue.Product.made_from).
+    made_from: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
 
 class Offer(Base):

@@ -346,7 +346,9 @@ PRODUCT_FIELDS = (
     "price",
     "unit",
     "description",
+    "made_from",
 )
+OPTIONAL_FIELDS: dict[str, Any] = {"made_from": []}  # catalogue fields a row may leave out
 OFFER_FIELDS = (
     "title",
     "description",
@@ -387,6 +389,7 @@ def _upsert(
     fields: tuple[str, ...],
     kind: str,
 ) -> str:
+    row = {**OPTIONAL_FIELDS, **row}
     values = {f: list(row[f]) if isinstance(row[f], tuple) else row[f] for f in fields}
     if "price" in values:
         values["price"] = Decimal(str(values["price"])).quantize(Decimal("0.01"))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from offers.catalogue import Catalogue
 from offers.catalogue import Offer as CatalogueOffer
 from offers.catalogue import Product as CatalogueProduct
-from offers.ranking import CHANNEL_WORDS, day_words
+from offers.reasons import CHANNEL_WORDS, day_words
 from profile_store.db import make_engine, make_sessionmaker
 from profile_store.repository import all_offers, all_products
 from rapport.settings import Settings
@@ -101,6 +101,7 @@ def _load_catalogue(session: Session) -> Catalogue:
             price=p.price,
             unit=p.unit,
             description=p.description,
+            made_from=tuple(p.made_from or ()),
         )
         for p in all_products(session)
     )

@@ -29,7 +29,8 @@ from bot.actions.offering import (
     semantic_for,
 )
 from offers.catalogue import CATEGORIES, Catalogue, Offer
-from offers.ranking import DECLINED, DISLIKE, assess_offer, explain
+from offers.ranking import DECLINED, DISLIKE, assess_offer
+from offers.reasons import explain
 from offers.vocabulary import fold, phrase
 from profile_store.repository import ensure_customer, record_preference
 

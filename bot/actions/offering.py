@@ -24,9 +24,9 @@ from offers.ranking import (
     Habit,
     OfferEvent,
     RankedOffer,
-    explain,
     rank_offers,
 )
+from offers.reasons import explain, narrowing_note
 from profile_store.models import Consent
 from profile_store.repository import (
     active_preferences,
@@ -130,10 +130,12 @@ def record_events(
 
 def offer_vars(r: RankedOffer, reason: str) -> dict[str, Any]:
     """The variables every offer response gets."""
+    narrowed = narrowing_note(r)
     return {
         "offer_id": r.offer.id,
         "title": r.offer.title,
-        "description": r.offer.description,
+        # A collection narrowed to what fits says so: the rest of it is not for them.
+        "description": f"{r.offer.description} {narrowed}" if narrowed else r.offer.description,
         "discount": r.offer.discount,
         "reason": reason,
     }

@@ -77,3 +77,31 @@ async def test_the_reason_quotes_the_customers_own_words(stack: Stack) -> None:
     assert "paupiettes" in offers.lower()
     why = " ".join(r.get("text", "") for r in await customer.say("why this one?"))
     assert "adore veal paupiettes" in why, why
+
+
+def offer_texts(replies: list[dict[str, Any]]) -> list[str]:
+    return [str(r.get("text", "")) for r in replies if "I picked it" in str(r.get("text", ""))]
+
+
+async def test_a_chicken_lover_gets_no_offal_and_no_invented_reason(stack: Stack) -> None:
+    customer = RestCustomer(stack, "e2e-chicken-lover")
+    await customer.tell("I love chicken")
+    offers = offer_texts(await customer.say("any offers for me?"))
+    assert offers, "some offers"
+    assert not any("Offal" in text for text in offers), offers
+    # Nothing in the demo's running offers is chicken: no offer claims to answer it.
+    assert not any('"I love chicken"' in text for text in offers), offers
+
+
+async def test_a_vegetarian_goat_cheese_lover_gets_the_goat_cheese_week_narrowed(
+    stack: Stack,
+) -> None:
+    customer = RestCustomer(stack, "e2e-veggie-goat")
+    await customer.tell("I'm vegetarian")
+    await customer.tell("I love goat cheese")
+    offers = offer_texts(await customer.say("any offers for me?"))
+    [week] = [text for text in offers if text.startswith("Goat cheese week")]
+    assert "For you: Vegetarian goat tomme and Spinach and goat cheese quiche" in week, week
+    assert "which are vegetarian" in week
+    assert "Crottin" not in week and "Sainte-Maure" not in week
+    assert '"I love goat cheese"' in week

@@ -433,3 +433,19 @@ def test_tags_are_lower_cased_and_deduplicated_without_touching_the_input() -> N
     cat = parse_catalogue({"products": [row]})
     assert cat.products[0].tags == ("veal", "stuffed meat")
     assert row == before
+
+
+def test_made_from_is_read_and_checked_against_diets() -> None:
+    terrine = product(
+        sku="CHA-002",
+        name="Chicken liver terrine",
+        category="charcuterie",
+        tags=["terrine", "liver", "offal"],
+        made_from=["Chicken"],
+        allergens=[],
+    )
+    cat = parse_catalogue({"products": [terrine]})
+    assert cat.products[0].made_from == ("chicken",)
+    assert parse_catalogue({"products": [product()]}).products[0].made_from == ()
+    bad = problems_of({"products": [{**terrine, "tags": ["terrine"], "diets": ["vegetarian"]}]})
+    assert any("'vegetarian' contradicts made_from 'chicken'" in p for p in bad), bad

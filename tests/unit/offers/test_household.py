@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from offers.catalogue import Catalogue
-from offers.ranking import Fact, explain, member_likes, rank_offers, violates
+from offers.ranking import Fact, rank_offers, violates
+from offers.reasons import explain, member_likes
 from tests.unit.offers.conftest import MONDAY, SATURDAY, MakeFact
 
 EVERYTHING = 1000

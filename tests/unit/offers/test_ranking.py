@@ -8,14 +8,13 @@ import pytest
 
 from offers.catalogue import ALLERGENS, DIETS, Catalogue, Product, parse_catalogue
 from offers.ranking import (
-    GENERAL_REASON,
     RankedOffer,
     RankingPolicy,
-    explain,
     product_terms,
     rank_offers,
     violates,
 )
+from offers.reasons import GENERAL_REASON, explain, narrowing_note
 from tests.unit.offers.conftest import MONDAY, SATURDAY, MakeFact
 
 EVERYTHING = 1000  # a limit that returns every offer that passes the filters
@@ -112,8 +111,15 @@ def test_a_dislike_of_any_product_name_keeps_it_away(
 def test_dislike_of_liver_pate_drops_every_offer_with_it(demo: Catalogue, fact: MakeFact) -> None:
     ranked = rank_offers(demo, [fact("liver pâté", "dislike")], today=MONDAY, limit=EVERYTHING)
     assert "CHA-001" not in {p.sku for p in offered_products(ranked)}
-    assert "OFF-028" not in ids(ranked)  # charcuterie board with the pâté
-    assert "OFF-004" not in ids(ranked)  # offal corner, which includes it
+    assert "OFF-028" not in ids(ranked)  # charcuterie board with the pâté: a bundle, dropped
+    # The offal corner (every offal product: a collection) is narrowed to what fits.
+    [offal] = [r for r in ranked if r.offer.id == "OFF-004"]
+    assert [f.subject for f in offal.narrowed_by] == ["liver pâté"]
+    assert narrowing_note(offal) == (
+        "For you: "
+        + ", ".join(p.name for p in offal.products[:-1])
+        + f" and {offal.products[-1].name}, without the liver pâté you don't like."
+    )
     # Other pâtés are not liver pâté: the vegan mushroom pâté is still offered.
     assert "OFF-018" in ids(ranked)
 
@@ -226,8 +232,9 @@ def test_other_names_of_paupiettes_find_them_too(
 def test_exact_match_beats_partial_match(demo: Catalogue, fact: MakeFact) -> None:
     ranked = rank_offers(demo, [fact("veal paupiettes")], today=MONDAY, limit=EVERYTHING)
     scores = {r.offer.id: r.score for r in ranked}
-    # Offal corner answers the like only through the word "veal" (calf's liver, sweetbreads).
-    assert scores["OFF-001"] > scores["OFF-004"] > 0
+    # "Veal" is what calf's liver and sweetbreads are made from, not what they are: the
+    # offal corner does not answer a love of veal paupiettes (catalogue `made_from`).
+    assert scores["OFF-001"] > 0 and scores["OFF-004"] == 0
 
 
 def test_matching_offers_come_before_general_ones(demo: Catalogue, fact: MakeFact) -> None:
@@ -382,3 +389,26 @@ def test_explanation_names_two_likes_at_most(demo: Catalogue, fact: MakeFact) ->
         'because you told me on the website on 3 April that "cheese!" and you told me on the '
         'website on 2 April that "walnut bread, always"'
     )
+
+
+def test_what_a_product_is_made_from_forbids_but_is_no_reason_to_offer_it(
+    demo: Catalogue, fact: MakeFact
+) -> None:
+    terrine = demo.product("CHA-002")  # chicken liver terrine, made_from: [chicken]
+    assert terrine.made_from == ("chicken",)
+    assert violates(terrine, [fact("chicken", "avoid")]) is not None
+    assert violates(terrine, [fact("vegetarian", "avoid")]) is not None
+    ranked = rank_offers(demo, [fact("chicken")], today=MONDAY, limit=EVERYTHING)
+    offal = [r for r in ranked if r.offer.id == "OFF-004"]
+    assert offal and offal[0].score == 0 and not offal[0].because, "no 'because you love chicken'"
+    ranked = rank_offers(demo, [fact("chicken liver")], today=MONDAY, limit=EVERYTHING)
+    assert ranked[0].offer.id == "OFF-004" and ranked[0].because, "what it is still counts"
+
+
+def test_a_like_of_the_same_kind_is_named_as_such(demo: Catalogue, fact: MakeFact) -> None:
+    ranked = rank_offers(demo, [fact("goat cheese")], today=MONDAY, limit=EVERYTHING)
+    comte = next(r for r in ranked if r.offer.id == "OFF-005")
+    assert comte.kinds == ("cheese",)
+    assert explain(comte, today=MONDAY).startswith("because it's cheese too, and you told me")
+    week = next(r for r in ranked if r.offer.id == "OFF-008")
+    assert week.kinds == (None,) and explain(week, today=MONDAY).startswith("because you told")
