@@ -21,7 +21,7 @@ CHANNEL_WORDS = {
     "rest": "here",
     "staff": "to our staff",
 }
-_MONTHS = (
+MONTHS = (
     "January",
     "February",
     "March",
@@ -45,7 +45,7 @@ DISCOVERY_REASON = (
 def day_words(at: datetime, today: date) -> str:
     """'3 March', or '3 March 2025' when not in today's year (UTC day)."""
     day = at.astimezone(UTC).date() if at.tzinfo else at.date()
-    text = f"{day.day} {_MONTHS[day.month - 1]}"
+    text = f"{day.day} {MONTHS[day.month - 1]}"
     return text if day.year == today.year else f"{text} {day.year}"
 
 

@@ -73,6 +73,21 @@ def _number(word: str) -> int | None:
     return _NUMBERS.get(word)
 
 
+_GUESTS = re.compile(
+    _B + r"(?:for\s+(?P<n>" + _NUM + r")(?:\s+(?:people|persons|guests|adults|of us))?"
+    r"|(?P<n2>" + _NUM + r")\s+(?:guests|people|persons|of us|friends|adults))" + _E
+)
+
+
+def _guests(low: str) -> int | None:
+    """How many the occasion is for ("a dinner party next Saturday for 8", "10 guests")."""
+    for match in _GUESTS.finditer(low):
+        n = _number(match.group("n") or match.group("n2") or "")
+        if n and 1 < n <= 60:
+            return n
+    return None
+
+
 def _when(low: str, near: int) -> str | None:
     """The time phrase closest to the occasion, in the customer's words, capitalised days."""
     best: tuple[int, str] | None = None
@@ -118,8 +133,9 @@ def extract_household(text: str) -> list[StatedHabit]:
         if what.startswith(("having", "have", "got", "expecting")):
             what = "guests"
         what = {"bbq": "barbecue", "dinner parties": "dinner party"}.get(what, what)
-        add(f"is hosting a {what}" if what != "guests" else "is having guests",
-            _when(low, match.start()))  # fmt: skip
+        guests = _guests(low)
+        party = f"is hosting a {what}" if what != "guests" else "is having guests"
+        add(party + (f" for {guests}" if guests else ""), _when(low, match.start()))
     for match in _BUDGET.finditer(low):
         amount = match.group("amount").replace(",", ".")
         currency = (match.group("cur1") or match.group("cur2") or "").lower()

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,7 @@ from bot.actions.context import today as current_day
 from bot.actions.profiling import ask_one_question
 from offers.catalogue import Catalogue
 from offers.embeddings import DEFAULT_CACHE_DIR, Encoder, SemanticIndex, semantic_index
+from offers.occasions import for_whom_note
 from offers.ranking import (
     Fact,
     Habit,
@@ -128,14 +130,18 @@ def record_events(
         )
 
 
-def offer_vars(r: RankedOffer, reason: str) -> dict[str, Any]:
-    """The variables every offer response gets."""
-    narrowed = narrowing_note(r)
+def offer_vars(
+    r: RankedOffer, reason: str, habits: Sequence[Habit] = (), day: date | None = None
+) -> dict[str, Any]:
+    """The variables every offer response gets. The description says what a narrowed offer
+    is for them, and for whom and how much when they prepare an occasion or cook for several."""
+    notes = [narrowing_note(r)]
+    if day is not None:
+        notes.append(for_whom_note(r.products, habits, day))
     return {
         "offer_id": r.offer.id,
         "title": r.offer.title,
-        # A collection narrowed to what fits says so: the rest of it is not for them.
-        "description": f"{r.offer.description} {narrowed}" if narrowed else r.offer.description,
+        "description": " ".join([r.offer.description, *(n for n in notes if n)]),
         "discount": r.offer.discount,
         "reason": reason,
     }
@@ -184,7 +190,10 @@ class ActionOffer(Action):
         await in_transaction(lambda s: record_events(s, cid, shown, "presented", via, conv))
         dispatcher.utter_message(response=self.intro)
         for r in ranked:
-            dispatcher.utter_message(response="utter_offer", **offer_vars(r, explain(r, today=day)))
+            reason = explain(r, today=day)
+            dispatcher.utter_message(
+                response="utter_offer", **offer_vars(r, reason, view.habits, day)
+            )
         # A thin profile gets one open question after its offers, so the next ones fit better.
         return [
             SlotSet(LAST_OFFERS_SLOT, shown),

@@ -105,3 +105,15 @@ async def test_a_vegetarian_goat_cheese_lover_gets_the_goat_cheese_week_narrowed
     assert "which are vegetarian" in week
     assert "Crottin" not in week and "Sainte-Maure" not in week
     assert '"I love goat cheese"' in week
+
+
+async def test_offers_for_a_dinner_party_name_it_its_day_and_quantities(stack: Stack) -> None:
+    customer = RestCustomer(stack, "e2e-dinner-party")
+    await customer.tell("I love red wine")
+    await customer.tell("I'm having a dinner party next Saturday for 8")
+    replies = await customer.say("what would you suggest for it?")
+    offers = offer_texts(replies)
+    assert offers, replies
+    with_party = [text for text in offers if "For your dinner party on Saturday" in text]
+    assert with_party, offers
+    assert any("for 8:" in text and "bottles of" in text for text in with_party), offers

@@ -24,6 +24,14 @@ def whats(text: str) -> list[tuple[str, str | None]]:
             [("is hosting a dinner party", "next Saturday")],
         ),
         ("having friends over on friday evening", [("is having guests", "Friday evening")]),
+        (
+            "I'm having a dinner party next Saturday for 8",
+            [("is hosting a dinner party for 8", "next Saturday")],
+        ),
+        (
+            "a birthday party on Sunday, 12 guests",
+            [("is hosting a birthday party for 12", "Sunday")],
+        ),
         ("my budget is about 50 euros", [("has a budget of €50", None)]),
         ("no more than £40 please", [("has a budget of £40", None)]),
     ],
