@@ -13,6 +13,8 @@ set was judged. Reported, overall and per kind of customer:
 - nDCG@3 (gains: good 2, acceptable 1, bad and unsafe 0; the ideal is the best 3 judged);
 - the share of bad offers in the top 3, and the number of unsafe ones (an offer in `narrowed`
   shown whole, with the products the customer must avoid, counts as unsafe);
+- Rapport's offers as the customer would read them (title, products, reason, notes), one line
+  each in var/eval/offers-judged-reasons.jsonl, for a second reader to judge the reasons.
 Systems: Rapport; the most popular allowed offers (popularity from the judged set's own good
 counts would be cheating, so from generated customers as in eval_offers.py); random allowed
 offers. Writes var/eval/offers-judged.json.
@@ -36,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 from bot.actions.context import vocabulary_entries  # noqa: E402
 from offers.catalogue import Catalogue, load_catalogue  # noqa: E402
 from offers.embeddings import semantic_index  # noqa: E402
+from offers.occasions import for_whom_note  # noqa: E402
 from offers.ranking import Fact, Habit, RankedOffer, rank_offers, violates  # noqa: E402
+from offers.reasons import explain, narrowing_note  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_offers import generate, matches  # noqa: E402
@@ -128,11 +132,25 @@ def main() -> int:
             if o.is_available_on(DAY) and not any(violates(p, facts) for p in cat.products_of(o))
         ]
 
+    reasons: list[dict[str, Any]] = []
+
     def rapport(facts: list[Fact], habits: list[Habit], key: str) -> list[tuple[str, bool]]:
         ranked: list[RankedOffer] = rank_offers(
             cat, facts, today=DAY, habits=habits, semantic=semantic
         )
         full = {o.id: len(cat.products_of(o)) for o in cat.offers}
+        for r in ranked:
+            notes = [narrowing_note(r), for_whom_note(r.products, habits, DAY)]
+            reasons.append(
+                {
+                    "customer": key,
+                    "offer": r.offer.id,
+                    "title": r.offer.title,
+                    "products": [p.name for p in r.products],
+                    "reason": f"I picked it {explain(r, today=DAY)}.",
+                    "notes": [n for n in notes if n],
+                }
+            )
         return [(r.offer.id, len(r.products) < full[r.offer.id]) for r in ranked]
 
     def popular(facts: list[Fact], habits: list[Habit], key: str) -> list[tuple[str, bool]]:
@@ -172,6 +190,11 @@ def main() -> int:
             )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    said = {str(line.get("id", n)): line["messages"] for n, line in enumerate(lines)}
+    with args.out.with_name("offers-judged-reasons.jsonl").open("w", encoding="utf-8") as out:
+        for row in reasons:
+            out.write(json.dumps({"said": said[row["customer"]], **row}, ensure_ascii=False))
+            out.write("\n")
     print(f"wrote {args.out}")
     return 0
 
