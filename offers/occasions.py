@@ -49,6 +49,8 @@ def resolve_day(when: str | None, said_on: date) -> date | None:
     if "tonight" in low or "this evening" in low or "today" in low:
         return said_on
     if "weekend" in low:
+        if low.startswith("next") and said_on.weekday() < 5:
+            return None  # this coming one or the one after: people mean both
         return said_on + timedelta(days=(5 - said_on.weekday()) % 7)
     for number, name in enumerate(_DAYS):
         if name in low:
@@ -78,14 +80,24 @@ def upcoming_occasion(habits: Sequence[Habit], today: date) -> Occasion | None:
     return min(coming, key=lambda o: o.day or today, default=None)
 
 
+_CHILDREN = re.compile(r"^has (?P<n>\d+) children$")
+
+
+def children(habits: Iterable[Habit]) -> int:
+    """How many children the customer said they have (0 when unsaid)."""
+    said = [(h.at, int(m.group("n"))) for h in habits if (m := _CHILDREN.match(h.what))]
+    return max(said)[1] if said else 0
+
+
 def household_size(habits: Iterable[Habit]) -> int | None:
     """How many the customer cooks for, the latest said."""
     sizes = [(h.at, int(m.group("n"))) for h in habits if (m := _COOKS_FOR.match(h.what))]
     return max(sizes)[1] if sizes else None
 
 
-def quantity(p: Product, people: int) -> str | None:
-    """How much of a product `people` need, in the shop's unit, or None when it cannot say."""
+def quantity(p: Product, people: int, drinkers: int | None = None) -> str | None:
+    """How much of a product `people` need (wine: `drinkers` of them, all by default), in the
+    shop's unit, or None when it cannot say."""
     unit = p.unit.lower()
     if unit == "per kg" and p.category in PORTION_G:
         grams = people * PORTION_G[p.category]
@@ -93,7 +105,7 @@ def quantity(p: Product, people: int) -> str | None:
         shown = f"{kilos:g} kg" if kilos >= 1 else f"{int(kilos * 1000)} g"
         return f"{shown} of {p.name}"
     if unit.startswith("per bottle"):
-        n = math.ceil(people / PEOPLE_PER_BOTTLE)
+        n = math.ceil(max(1, people if drinkers is None else drinkers) / PEOPLE_PER_BOTTLE)
         return f"{n} bottle{'s' * (n > 1)} of {p.name}"
     if unit == "per dish for two":
         n = math.ceil(people / 2)
@@ -117,7 +129,9 @@ def for_whom_note(products: Sequence[Product], habits: Sequence[Habit], today: d
     ('For the 4 of you: ...'); None when there is nobody to count or nothing to measure."""
     occasion = upcoming_occasion(habits, today)
     people = occasion.people if occasion and occasion.people else household_size(habits)
-    amounts = [q for p in products if people and (q := quantity(p, people))]
+    # A household's children do not drink the wine; an occasion's guests are all counted.
+    adults = None if occasion else (people or 0) - children(habits)
+    amounts = [q for p in products if people and (q := quantity(p, people, adults))]
     if occasion is not None:
         what = "guests" if occasion.kind == "guests" else f"your {occasion.kind}"
         head = f"For {what} on {_day_words(occasion.day)}" if occasion.day else f"For {what}"

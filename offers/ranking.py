@@ -151,6 +151,14 @@ def _identity_phrases(p: Product) -> frozenset[Phrase]:
     return frozenset(phrases) - {()}
 
 
+@lru_cache(maxsize=8192)
+def _sourced_phrases(p: Product) -> frozenset[Phrase]:
+    """What it is with its source, said whole: a chicken liver terrine is "chicken liver" and
+    a "chicken terrine" (a like of exactly that is answered), though it is not chicken."""
+    sources = {phrase(m) for m in p.made_from} - {()}
+    return frozenset(src + ph for src in sources for ph in _identity_phrases(p) if len(ph) == 1)
+
+
 def _mentions(term: Phrase, subject: Phrase) -> bool:
     """True if `subject` occurs in `term` as whole words, not negated ("gluten-free", "sans")."""
     n = len(subject)
@@ -207,16 +215,25 @@ def _first_violation(p: Product, rules: Sequence[_Rule]) -> Fact | None:
 
 
 def _like_score(subject: Phrase, terms: Iterable[Phrase]) -> float:
+    """How well a product's terms answer a liked subject: the thing itself (exact, broader),
+    or something sharing its distinctive word ("veal" for "veal paupiettes"). Sharing only the
+    subject's head, the general kind ("cheese" of "goat cheese", "wine" of "white wine"), is
+    no link: a goat cheese lover did not say they love every cheese."""
     best = 0.0
     subject_words = content_words(subject)
+    head = next((w for w in reversed(subject) if w in subject_words), None)
     for term in terms:
         if term == subject:
             return EXACT
         if _mentions(term, subject):
             best = max(best, BROADER)
-        elif content_words(term) and _mentions(subject, term):
+            continue
+        shared = subject_words & content_words(term)
+        if not shared or head in shared:
+            continue
+        if _mentions(subject, term):
             best = max(best, NARROWER)
-        elif shared := subject_words & content_words(term):
+        else:
             best = max(best, OVERLAP * len(shared) / len(subject_words | content_words(term)))
     return best
 
@@ -262,7 +279,7 @@ class _Index:
             for ph in _all_phrases(p):
                 for w in ph:
                     self.word_rows.setdefault(w, set()).add(i)
-            for ph in _identity_phrases(p):
+            for ph in _identity_phrases(p) | _sourced_phrases(p):
                 for w in content_words(ph):
                     self.like_rows.setdefault(w, set()).add(i)
             for a in p.allergens:
@@ -356,7 +373,9 @@ class _Index:
         for w in content_words(subject):
             candidates |= self.like_rows.get(w, set())
         for i in candidates:
-            scores[i] = _like_score(subject, _identity_phrases(self.products[i]))
+            p = self.products[i]
+            exact = EXACT if subject in _sourced_phrases(p) else 0.0
+            scores[i] = max(exact, _like_score(subject, _identity_phrases(p)))
         with self._lock:
             if len(self._lexical) > 8192:
                 self._lexical.clear()
@@ -605,6 +624,10 @@ def shared_kind(p: Product, *, lexical_subject: Phrase) -> str | None:
     if not found:
         words = sorted(subject_words & {w for t in _identity_phrases(p) for w in content_words(t)})
         found = tuple(words[:1])
+    # In the catalogue's own spelling when it has the word ("Comté", not "comte").
+    for text in _identity_texts(p):
+        if phrase(text) == found:
+            return text if text[:1].isupper() and text != p.category else text.lower()
     return " ".join(found) or None
 
 

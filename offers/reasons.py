@@ -102,16 +102,6 @@ def _ago(at: datetime, today: date) -> str:
     return f"on {day_words(at, today)}"
 
 
-def _a(kind: str) -> str:
-    """'a cheese', 'an ale', 'wine' (a mass noun reads better bare: 'it's wine too')."""
-    if kind in _MASS_KINDS or kind.endswith("s"):
-        return kind
-    return ("an " if kind[:1] in "aeiou" else "a ") + kind
-
-
-_MASS_KINDS = frozenset({"wine", "cheese", "bread", "meat", "fish", "charcuterie", "chocolate"})
-
-
 def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -143,7 +133,7 @@ def explain(r: RankedOffer, *, today: date) -> str:
     """
     kinds = r.kinds or (None,) * len(r.because)
     reasons = [
-        _told(f, today) if kind is None else f"it's {_a(kind)} too, and {_told(f, today)}"
+        _told(f, today) if kind is None else f"it's {kind} too, and {_told(f, today)}"
         for f, kind in list(zip(r.because, kinds, strict=False))[:2]
     ]
     if len(reasons) < 2 and r.liked:

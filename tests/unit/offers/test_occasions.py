@@ -70,6 +70,7 @@ def test_the_note_names_the_occasion_its_day_and_the_amounts(demo: Catalogue) ->
     )
     family = [habit("cooks for 4"), habit("has 2 children")]
     assert for_whom_note(products, family, MONDAY) == (
-        "For the 4 of you: 1 kg of Charolais rib of beef and 2 bottles of Bourgogne Pinot Noir."
+        # Two of the four are children: the wine is for two.
+        "For the 4 of you: 1 kg of Charolais rib of beef and 1 bottle of Bourgogne Pinot Noir."
     )
     assert for_whom_note(products, [], MONDAY) is None

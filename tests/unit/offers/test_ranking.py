@@ -407,8 +407,14 @@ def test_what_a_product_is_made_from_forbids_but_is_no_reason_to_offer_it(
 
 def test_a_like_of_the_same_kind_is_named_as_such(demo: Catalogue, fact: MakeFact) -> None:
     ranked = rank_offers(demo, [fact("goat cheese")], today=MONDAY, limit=EVERYTHING)
-    comte = next(r for r in ranked if r.offer.id == "OFF-005")
-    assert comte.kinds == ("cheese",)
-    assert explain(comte, today=MONDAY).startswith("because it's cheese too, and you told me")
     week = next(r for r in ranked if r.offer.id == "OFF-008")
     assert week.kinds == (None,) and explain(week, today=MONDAY).startswith("because you told")
+    # Sharing only the general kind ("cheese") is no link: a Comté is not for the goat cheese
+    # lover because they love goat cheese.
+    comte = next(r for r in ranked if r.offer.id == "OFF-005")
+    assert comte.score == 0 and not comte.because
+    # Sharing the distinctive word is one, said as such.
+    ranked = rank_offers(demo, [fact("duck confit")], today=MONDAY, limit=EVERYTHING)
+    board = next(r for r in ranked if r.offer.id == "OFF-028")
+    assert board.kinds == ("duck",)
+    assert explain(board, today=MONDAY).startswith("because it's duck too, and you told me")
