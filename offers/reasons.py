@@ -132,10 +132,14 @@ def explain(r: RankedOffer, *, today: date) -> str:
     customer accepted, then the habit that makes it timely.
     """
     kinds = r.kinds or (None,) * len(r.because)
-    reasons = [
-        _told(f, today) if kind is None else f"it's {kind} too, and {_told(f, today)}"
-        for f, kind in list(zip(r.because, kinds, strict=False))[:2]
-    ]
+    quoted: set[str] = set()
+    reasons: list[str] = []
+    for f, kind in zip(r.because, kinds, strict=False):
+        if f.stated in quoted or len(reasons) == 2:
+            continue  # two likes of one message: its words are quoted once
+        quoted.add(f.stated)
+        told = _told(f, today)
+        reasons.append(told if kind is None else f"it's {kind} too, and {told}")
     if len(reasons) < 2 and r.liked:
         reasons.append(f'you liked the "{r.liked[0].title}" offer {_ago(r.liked[0].at, today)}')
     if len(reasons) < 2 and r.habit is not None:

@@ -117,15 +117,24 @@ class Tally:
     precision_sum: float = 0.0
 
     def add(
-        self, cat: Catalogue, c: Customer, shown: Sequence[Offer], day: date, relevant: set[str]
+        self,
+        cat: Catalogue,
+        c: Customer,
+        shown: Sequence[Offer],
+        day: date,
+        relevant: set[str],
+        narrowed: dict[str, tuple[Product, ...]] | None = None,
     ) -> None:
+        narrowed = narrowed or {}
         self.turns += 1
         self.shown += len(shown)
         recent = {e.offer_id for e in c.history if (day - e.at.date()).days < REPEAT_DAYS}
         v = self.violations
         v["per_turn"] += len(shown) > PER_TURN
         for o in shown:
-            v["constraint"] += any(breaks(p, c) for p in cat.products_of(o))
+            # What the customer is offered: a collection narrowed to what fits is only that.
+            offered = narrowed.get(o.id) or cat.products_of(o)
+            v["constraint"] += any(breaks(p, c) for p in offered)
             v["validity"] += not o.is_available_on(day)
             v["consent"] += not c.consent
             v["repeat"] += o.id in recent
@@ -172,6 +181,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
         for o in cat.offers
     }
 
+    narrowed: dict[str, tuple[Product, ...]] = {}
+
     def rapport(c: Customer, day: date) -> list[Offer]:
         ranked = rank_offers(
             cat,
@@ -182,6 +193,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
             habits=c.habits(),
             semantic=semantic,
         )
+        narrowed.clear()
+        narrowed.update({r.offer.id: r.products for r in ranked if r.narrowed_by})
         return [r.offer for r in ranked]
 
     def popular(c: Customer, day: date) -> list[Offer]:
@@ -212,7 +225,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                     if any(matches(p, w) for p in cat.products_of(o) for w in c.likes)
                 }
                 shown = system(c, day)
-                tally.add(cat, c, shown, day, relevant)
+                tally.add(cat, c, shown, day, relevant, narrowed if name == "rapport" else None)
                 at = datetime.combine(day, clock(10), tzinfo=UTC)
                 for o in shown:  # the customer answers: yes to what they like, no otherwise
                     c.history.append(OfferEvent(o.id, "presented", at))
@@ -220,7 +233,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                     c.history.append(OfferEvent(o.id, kind, at + timedelta(minutes=1)))
                 # "Something else" in the same turn: never what was just shown.
                 more = system(c, day)
-                tally.add(cat, c, more, day, set())
+                tally.add(cat, c, more, day, set(), narrowed if name == "rapport" else None)
                 c.history.extend(OfferEvent(o.id, "presented", at) for o in more)
             label = "before feedback" if n == 0 else f"after {n} feedback round{'s' * (n > 1)}"
             per_round[label] = tally.row()

@@ -418,3 +418,15 @@ def test_a_like_of_the_same_kind_is_named_as_such(demo: Catalogue, fact: MakeFac
     board = next(r for r in ranked if r.offer.id == "OFF-028")
     assert board.kinds == ("duck",)
     assert explain(board, today=MONDAY).startswith("because it's duck too, and you told me")
+
+
+def test_two_likes_of_one_message_are_quoted_once(demo: Catalogue, fact: MakeFact) -> None:
+    said = "I love Comté and Beaufort"
+    facts = [fact("Comté", stated=said), fact("Beaufort", stated=said)]
+    [board] = [
+        r
+        for r in rank_offers(demo, facts, today=MONDAY, limit=EVERYTHING)
+        if r.offer.id == "OFF-006"
+    ]
+    assert len(board.because) == 2
+    assert explain(board, today=MONDAY).count(said) == 1
