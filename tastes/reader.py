@@ -160,16 +160,20 @@ class FactReader:
         readings = self.readings(text, vocabulary, mentions)
         # A sentence that states a medical reason and names an avoid has explained it; one that
         # names none ("I love prawns but they make my lips swell") makes its foods suspect.
-        explained = {
-            sentence_of(text, r.subject.start, r.subject.end)
+        avoided = [
+            (sentence_of(text, r.subject.start, r.subject.end), r)
             for r in readings
             if r.polarity.get("avoid", 0.0) >= 0.5
-        }
+        ]
         facts: dict[tuple[str, str | None], StatedFact] = {}
         for reading in readings:
             sentence = sentence_of(text, reading.subject.start, reading.subject.end)
-            suspect = reading.danger >= 0.5 and sentence not in explained
-            fact = self._decide(reading, text, mentions, today or date.today(), suspect)
+            # "I love veal paupiettes but I'm allergic to walnuts": the walnuts carry the
+            # sentence's medical reason; the paupiettes are asked about only if they may
+            # themselves be avoided.
+            elsewhere = any(s == sentence and r is not reading for s, r in avoided)
+            suspect = reading.danger >= 0.5 and not any(s == sentence for s, _ in avoided)
+            fact = self._decide(reading, text, mentions, today or date.today(), suspect, elsewhere)
             if fact is None:
                 continue
             key = (fact.subject.casefold(), fact.member)
@@ -179,25 +183,33 @@ class FactReader:
         return list(facts.values())
 
     def _decide(
-        self, reading: Reading, text: str, mentions: list[Mention], today: date, suspect: bool
+        self,
+        reading: Reading,
+        text: str,
+        mentions: list[Mention],
+        today: date,
+        suspect: bool,
+        explained_elsewhere: bool = False,
     ) -> StatedFact | None:
         t = self.thresholds
         p = reading.polarity
         p_avoid = p.get("avoid", 0.0)
+        safety = t.confirm if explained_elsewhere else t.avoid_safety
         stated_polarities = {k: v for k, v in p.items() if k != "none"}
         polarity = max(stated_polarities, key=lambda k: stated_polarities[k])
         confidence = p[polarity]
         if (
             polarity == "like"
-            and (p_avoid >= t.avoid_safety or suspect)
-            or (p.get("none", 0.0) > confidence and (p_avoid >= t.avoid_safety or suspect))
+            and (p_avoid >= safety or suspect)
+            or (p.get("none", 0.0) > confidence and (p_avoid >= safety or suspect))
         ):
             # Safety first: what may be an avoid is asked about, never stored as a like nor
             # dropped. (A likely dislike stays one: it keeps the food out of offers too.)
-            polarity, confidence, sure = "avoid", max(p_avoid, reading.danger), False
+            danger = 0.0 if explained_elsewhere else reading.danger
+            polarity, confidence, sure = "avoid", max(p_avoid, danger), False
         elif confidence >= t.store_for(polarity) and confidence >= p.get("none", 0.0):
             sure = True
-        elif confidence >= t.confirm or (polarity == "avoid" and confidence >= t.avoid_safety):
+        elif confidence >= t.confirm or (polarity == "avoid" and confidence >= safety):
             sure = False
         else:
             return None

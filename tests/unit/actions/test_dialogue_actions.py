@@ -161,13 +161,14 @@ async def test_household_and_occasions_are_habits(shop: sessionmaker[Session]) -
     assert said[:2] == ["utter_habit_noted", "utter_habit_noted"]
     assert [m["habit"] for m in messages[:2]] == [
         "you cook for 6",
-        "you're hosting a dinner party next Saturday",
+        # The number said in the same breath is the party's size.
+        "you're hosting a dinner party for 6 next Saturday",
     ]
     with shop.begin() as s:
         habits = export_customer(s, "cust-1")["habits"]
     assert [(h["what"], h["when"]) for h in habits] == [
         ("cooks for 6", None),
-        ("is hosting a dinner party", "next Saturday"),
+        ("is hosting a dinner party for 6", "next Saturday"),
     ]
 
 
