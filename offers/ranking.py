@@ -39,7 +39,6 @@ PRESENTED, ACCEPTED, DECLINED = "presented", "accepted", "declined"
 EXACT = 1.0  # "veal paupiettes" ~ "veal paupiettes"
 BROADER = 0.8  # the customer's subject is part of the term: "cheese" ~ "goat cheese"
 NARROWER = 0.5  # the term is part of the subject: "veal" ~ "veal paupiettes"
-OVERLAP = 0.4  # scaled by the share of meaningful words in common: "red wine" ~ "white wine"
 # An offer is as good as its best-matching like; further likes it matches only break near-ties.
 OTHER_LIKES_WEIGHT = 0.25
 # Words that undo the word they accompany: "gluten-free bread" does not contain gluten.
@@ -229,12 +228,10 @@ def _like_score(subject: Phrase, terms: Iterable[Phrase]) -> float:
             best = max(best, BROADER)
             continue
         shared = subject_words & content_words(term)
-        if not shared or head in shared:
-            continue
-        if _mentions(subject, term):
+        if shared and head not in shared and _mentions(subject, term):
             best = max(best, NARROWER)
-        else:
-            best = max(best, OVERLAP * len(shared) / len(subject_words | content_words(term)))
+        # A word in common that is no whole term of the product ("cooked" of slow-cooked meat
+        # and cooked prawns) is no link either.
     return best
 
 
