@@ -128,11 +128,11 @@ async def announce_ready(app: web.Application) -> AsyncIterator[None]:
     async def watch() -> None:
         settings = app[settings_key]
         waited = 0.0
-        while not (await readiness(app))["ready"]:
+        while not (state := await readiness(app))["ready"]:
+            if waited and waited % 30 == 0:
+                log.info("still starting: %s", state)
             await asyncio.sleep(1.0)
             waited += 1.0
-            if waited % 30 == 0:
-                log.info("still starting: %s", await readiness(app))
         log.info(
             "Rapport is ready: web chat at http://%s:%d/",
             settings.gateway_host,

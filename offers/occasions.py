@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from offers.catalogue import Product
 from offers.ranking import Habit, utc_day
-from offers.reasons import MONTHS
+from offers.reasons import MONTHS, join_and
 
 HORIZON_DAYS = 21  # an occasion further away than this is not what today's offers are for
 # Grams per person of a product sold by weight, by counter.
@@ -36,7 +36,6 @@ class Occasion:
     kind: str  # "dinner party", "barbecue", "guests"
     day: date | None  # None: said without a day we can place
     people: int | None
-    when: str | None  # the customer's words: "next Saturday"
 
 
 def resolve_day(when: str | None, said_on: date) -> date | None:
@@ -55,8 +54,6 @@ def resolve_day(when: str | None, said_on: date) -> date | None:
     for number, name in enumerate(_DAYS):
         if name in low:
             ahead = (number - said_on.weekday()) % 7
-            if low.startswith("next") and ahead < 7 and said_on.weekday() >= 5:
-                ahead = ahead or 7
             return said_on + timedelta(days=ahead or 7)
     return None
 
@@ -69,30 +66,37 @@ def occasions(habits: Iterable[Habit]) -> list[Occasion]:
             continue
         kind = "guests" if match.group("guests") else str(match.group("kind"))
         people = int(match.group("n")) if match.group("n") else None
-        found.append(Occasion(kind, resolve_day(h.when, utc_day(h.at)), people, h.when))
+        found.append(Occasion(kind, resolve_day(h.when, utc_day(h.at)), people))
     return found
 
 
 def upcoming_occasion(habits: Sequence[Habit], today: date) -> Occasion | None:
     """The nearest occasion still to come within HORIZON_DAYS (the one "it" refers to)."""
-    coming = [o for o in occasions(habits) if o.day is not None and (o.day - today).days >= 0]
-    coming = [o for o in coming if o.day is not None and (o.day - today).days <= HORIZON_DAYS]
-    return min(coming, key=lambda o: o.day or today, default=None)
+    coming = [
+        (o.day, o)
+        for o in occasions(habits)
+        if o.day is not None and 0 <= (o.day - today).days <= HORIZON_DAYS
+    ]
+    return min(coming, key=lambda c: c[0], default=(None, None))[1]
 
 
 _CHILDREN = re.compile(r"^has (?P<n>\d+) children$")
 
 
+def _latest_number(habits: Iterable[Habit], pattern: re.Pattern[str]) -> int | None:
+    """The number of the latest habit the pattern matches ("cooks for 4": 4)."""
+    said = [(h.at, int(m.group("n"))) for h in habits if (m := pattern.match(h.what))]
+    return max(said)[1] if said else None
+
+
 def children(habits: Iterable[Habit]) -> int:
     """How many children the customer said they have (0 when unsaid)."""
-    said = [(h.at, int(m.group("n"))) for h in habits if (m := _CHILDREN.match(h.what))]
-    return max(said)[1] if said else 0
+    return _latest_number(habits, _CHILDREN) or 0
 
 
 def household_size(habits: Iterable[Habit]) -> int | None:
     """How many the customer cooks for, the latest said."""
-    sizes = [(h.at, int(m.group("n"))) for h in habits if (m := _COOKS_FOR.match(h.what))]
-    return max(sizes)[1] if sizes else None
+    return _latest_number(habits, _COOKS_FOR)
 
 
 def quantity(p: Product, people: int, drinkers: int | None = None) -> str | None:
@@ -116,10 +120,6 @@ def quantity(p: Product, people: int, drinkers: int | None = None) -> str | None
     return None
 
 
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _day_words(day: date) -> str:
     return f"{_DAYS[day.weekday()].capitalize()} {day.day} {MONTHS[day.month - 1]}"
 
@@ -136,8 +136,8 @@ def for_whom_note(products: Sequence[Product], habits: Sequence[Habit], today: d
         what = "guests" if occasion.kind == "guests" else f"your {occasion.kind}"
         head = f"For {what} on {_day_words(occasion.day)}" if occasion.day else f"For {what}"
         if people and amounts:
-            return f"{head}, for {people}: {_and(amounts)}."
+            return f"{head}, for {people}: {join_and(amounts)}."
         return f"{head}." if occasion.kind != "guests" else None
     if people and amounts:
-        return f"For the {people} of you: {_and(amounts)}."
+        return f"For the {people} of you: {join_and(amounts)}."
     return None

@@ -102,8 +102,8 @@ class RankedOffer:
     liked: tuple[PastOffer, ...] = ()  # a similar offer the customer accepted before
     habit: Habit | None = None  # the habit that made it timely (weekend offers)
     discovery: bool = False  # close in meaning to a like, with no nameable link to it
-    # For each fact of `because`, the kind the offer shares with it when it is not the thing
-    # itself ("cheese": a Comté for "I love goat cheese"); None when it is the thing liked.
+    # For each fact of `because`, the distinctive word the offer shares with it when it is not
+    # the thing itself ("duck": duck rillettes for "I love duck confit"); None when it is.
     kinds: tuple[str | None, ...] = ()
     # The facts that took products out of this offer (it is offered for `products` only).
     narrowed_by: tuple[Fact, ...] = ()
@@ -606,21 +606,16 @@ def _kind(
     best = max(members, key=lambda i: lexical[i, k])
     if lexical[best, k] >= BROADER:
         return None
-    return shared_kind(ix.products[best], lexical_subject=phrase(like.subject))
+    return _shared_term(ix.products[best], phrase(like.subject))
 
 
-def shared_kind(p: Product, *, lexical_subject: Phrase) -> str | None:
-    """The longest of the product's words for what it is that the liked subject also uses:
-    "cheese" for a Comté and "goat cheese"."""
+def _shared_term(p: Product, subject: Phrase) -> str | None:
+    """The longest of the product's terms inside the liked subject (the NARROWER link of
+    `_like_score`): "duck" for duck rillettes and "duck confit"."""
     found: Phrase = ()
-    subject_words = content_words(lexical_subject)
     for term in _identity_phrases(p):
-        shared = tuple(w for w in term if w in subject_words)
-        if shared == term and len(term) > len(found):
+        if _mentions(subject, term) and len(term) > len(found):
             found = term
-    if not found:
-        words = sorted(subject_words & {w for t in _identity_phrases(p) for w in content_words(t)})
-        found = tuple(words[:1])
     # In the catalogue's own spelling when it has the word ("Comté", not "comte").
     for text in _identity_texts(p):
         if phrase(text) == found:

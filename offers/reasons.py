@@ -1,7 +1,7 @@
 """Why an offer, in the customer's own terms: the link to what they said, named faithfully.
 
-A like is named only when the offer has the very thing liked or a product of the same kind
-("it's cheese too, and you told me ... that \"I love goat cheese\""); an offer close in meaning
+A like is named only when the offer has the very thing liked or shares its distinctive word
+("it's duck too, and you told me ... that \"I love duck confit\""); an offer close in meaning
 with no nameable link is a discovery; an offer narrowed to the products that fit says which.
 Pure functions over what offers.ranking chose.
 """
@@ -9,7 +9,7 @@ Pure functions over what offers.ranking chose.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from offers.ranking import AVOID, Fact, Habit, RankedOffer, utc_day
 from offers.vocabulary import diets_named
@@ -44,7 +44,7 @@ DISCOVERY_REASON = (
 
 def day_words(at: datetime, today: date) -> str:
     """'3 March', or '3 March 2025' when not in today's year (UTC day)."""
-    day = at.astimezone(UTC).date() if at.tzinfo else at.date()
+    day = utc_day(at)
     text = f"{day.day} {MONTHS[day.month - 1]}"
     return text if day.year == today.year else f"{text} {day.year}"
 
@@ -102,7 +102,8 @@ def _ago(at: datetime, today: date) -> str:
     return f"on {day_words(at, today)}"
 
 
-def _and(items: Sequence[str]) -> str:
+def join_and(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -117,12 +118,12 @@ def narrowing_note(r: RankedOffer) -> str | None:
     for f in r.narrowed_by:
         diets = sorted(diets_named(f.subject))
         if diets and f.polarity == AVOID:
-            why.append(("which are " if plural else "which is ") + _and(diets))
+            why.append(("which are " if plural else "which is ") + join_and(diets))
         elif f.polarity == AVOID:
             why.append(f"without {f.subject}")
         else:
             why.append(f"without the {f.subject} you don't like")
-    return f"For you: {_and(names)}, {_and(list(dict.fromkeys(why)))}."
+    return f"For you: {join_and(names)}, {join_and(list(dict.fromkeys(why)))}."
 
 
 def explain(r: RankedOffer, *, today: date) -> str:

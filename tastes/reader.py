@@ -171,8 +171,9 @@ class FactReader:
             # "I love veal paupiettes but I'm allergic to walnuts": the walnuts carry the
             # sentence's medical reason; the paupiettes are asked about only if they may
             # themselves be avoided.
-            elsewhere = any(s == sentence and r is not reading for s, r in avoided)
-            suspect = reading.danger >= 0.5 and not any(s == sentence for s, _ in avoided)
+            in_sentence = [r for s, r in avoided if s == sentence]
+            elsewhere = any(r is not reading for r in in_sentence)
+            suspect = reading.danger >= 0.5 and not in_sentence
             fact = self._decide(reading, text, mentions, today or date.today(), suspect, elsewhere)
             if fact is None:
                 continue
