@@ -512,7 +512,7 @@ def export(net: Any, out: Path, temperatures: dict[str, float], source: Path) ->
     batch, tokens = torch.export.Dim("batch"), torch.export.Dim("tokens", max=MAX_TOKENS + 2)
     out.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
-        Exported(net),
+        Exported(net).eval(),
         sample,
         str(out / "model.onnx"),
         input_names=["input_ids", "attention_mask"],

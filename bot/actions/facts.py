@@ -14,8 +14,6 @@ The intent's own action follows (a greeting, an answer, offers).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, replace
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -34,6 +32,7 @@ from bot.actions.context import (
     today,
 )
 from bot.actions.greeting import keep_name, name_from
+from bot.actions.pending import ask, clear_pending, confirming, pending
 from bot.actions.profiling import ask_one_question
 from profile_store.repository import ensure_customer, record_habit, record_preference
 from tastes import (
@@ -64,9 +63,6 @@ FREQUENCY_WORDS = {
     "daily": "every day",
     "fortnightly": "every other week",
 }
-PENDING_SLOT = "pending_facts"
-CONFIRMING_SLOT = "confirming_fact"
-PENDING_TEXT_SLOT = "pending_fact"
 HEARD_SLOT = "facts_heard"  # how many facts the reader heard in the latest message
 NAME_HEARD_SLOT = "name_heard"  # the name the reader noted in the latest message, if any
 # What these messages say about food is not a new fact: they name one to forget or ask to see.
@@ -138,38 +134,6 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _as_slot(fact: StatedFact) -> dict[str, Any]:
-    """A pending fact as JSON for the slot (the end date as ISO text)."""
-    return {**asdict(fact), "until": fact.until.isoformat() if fact.until else None}
-
-
-def _pending(tracker: Tracker) -> list[StatedFact]:
-    kept = []
-    for item in tracker.get_slot(PENDING_SLOT) or []:
-        try:
-            until = item.get("until")
-            kept.append(
-                StatedFact(
-                    **{
-                        **item,
-                        "confident": True,
-                        "until": datetime.fromisoformat(until) if until else None,
-                    }
-                )
-            )
-        except (TypeError, ValueError, AttributeError):
-            continue
-    return kept
-
-
-def _clear_pending() -> list[EventType]:
-    return [
-        SlotSet(PENDING_SLOT, None),
-        SlotSet(PENDING_TEXT_SLOT, None),
-        SlotSet(CONFIRMING_SLOT, None),
-    ]
-
-
 async def _note(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -188,21 +152,12 @@ async def _note(
     if not unsure:
         return []
     # One question at a time, avoids first: a yes or a no then answers exactly one fact. Facts
-    # already waiting keep their turn.
-    waiting = _pending(tracker) if tracker.get_slot(CONFIRMING_SLOT) else []
-    queue = waiting + sorted(unsure, key=lambda f: f.polarity != "avoid")
-    if not waiting:
+    # already waiting keep their turn; if no question about them is open (offers came in
+    # between), the first is asked again now.
+    queue = pending(tracker) + sorted(unsure, key=lambda f: f.polarity != "avoid")
+    if not confirming(tracker):
         dispatcher.utter_message(response="utter_fact_to_confirm", fact=describe(queue[0]))
-    return _ask(queue)
-
-
-def _ask(queue: list[StatedFact]) -> list[EventType]:
-    """Slots for the question about queue[0], the rest waiting behind it."""
-    return [
-        SlotSet(PENDING_SLOT, [_as_slot(replace(f, confident=False)) for f in queue]),
-        SlotSet(PENDING_TEXT_SLOT, describe(queue[0])),
-        SlotSet(CONFIRMING_SLOT, True),
-    ]
+    return ask(queue)
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -255,7 +210,7 @@ class ActionSaveTastes(Action):
             dispatcher.utter_message(response="utter_taste_not_understood")
             return []
         events = await _note(dispatcher, tracker, [], household)
-        if tracker.get_slot(CONFIRMING_SLOT):
+        if confirming(tracker):
             return events  # the question "just to be sure" is the last word
         return [*events, *await ask_one_question(dispatcher, tracker)]
 
@@ -274,7 +229,7 @@ class ActionSaveHabit(Action):
             dispatcher.utter_message(response="utter_habit_not_understood")
             return []
         events = await _note(dispatcher, tracker, [], habits)
-        if tracker.get_slot(CONFIRMING_SLOT):
+        if confirming(tracker):
             return events
         return [*events, *await ask_one_question(dispatcher, tracker)]
 
@@ -288,10 +243,10 @@ class ActionConfirmFacts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        queue = _pending(tracker)
+        queue = pending(tracker)
         if not queue:
             dispatcher.utter_message(response="utter_fact_dropped")
-            return _clear_pending()
+            return clear_pending()
         first, rest = queue[0], queue[1:]
         if _intent(tracker) == "affirm":
             await in_transaction(lambda s: _save(s, tracker, [first], []))
@@ -300,5 +255,5 @@ class ActionConfirmFacts(Action):
             dispatcher.utter_message(response="utter_fact_dropped")
         if rest:
             dispatcher.utter_message(response="utter_fact_to_confirm", fact=describe(rest[0]))
-            return _ask(rest)
-        return _clear_pending()
+            return ask(rest)
+        return clear_pending()

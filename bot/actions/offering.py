@@ -6,7 +6,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.actions.context import catalogue, channel, conversation_id, customer_id, in_transaction
 from bot.actions.context import today as current_day
+from bot.actions.pending import close_question, pending
 from bot.actions.profiling import ask_one_question
 from offers.catalogue import Catalogue
 from offers.embeddings import DEFAULT_CACHE_DIR, Encoder, SemanticIndex, semantic_index
@@ -106,6 +107,24 @@ def consents_to_offers(session: Session, cid: str) -> bool:
     return True if latest is None else latest.granted
 
 
+def waiting_avoids(tracker: Tracker, now: datetime) -> list[Fact]:
+    """Avoids the customer may have stated and not yet confirmed: until they say no, their
+    foods stay out of offers (nothing is stored)."""
+    return [
+        Fact(
+            subject=f.subject,
+            polarity=f.polarity,
+            reason=f.reason,
+            stated=f.stated,
+            channel=channel(tracker),
+            at=now,
+            member=f.member,
+        )
+        for f in pending(tracker)
+        if f.polarity == "avoid"
+    ]
+
+
 def customer_view(session: Session, cid: str) -> CustomerView:
     facts = facts_of(session, cid)
     return CustomerView(
@@ -167,12 +186,12 @@ class ActionOffer(Action):
         view = await in_transaction(lambda s: customer_view(s, cid))
         if not view.consent:
             dispatcher.utter_message(response="utter_offers_paused")
-            return [SlotSet(LAST_OFFERS_SLOT, [])]
+            return [SlotSet(LAST_OFFERS_SLOT, []), *close_question()]
         semantic = await semantic_for(cat)
         day = current_day()
         ranked = rank_offers(
             cat,
-            view.facts,
+            [*view.facts, *waiting_avoids(tracker, datetime.now(UTC))],
             today=day,
             exclude_offer_ids=self.excluded(tracker),
             history=view.history,
@@ -184,6 +203,7 @@ class ActionOffer(Action):
             # Nothing fits: the moment to learn one more thing (progressive profiling).
             return [
                 SlotSet(LAST_OFFERS_SLOT, []),
+                *close_question(),
                 *await ask_one_question(dispatcher, tracker, open_only=True),
             ]
         shown = [r.offer.id for r in ranked]
@@ -194,9 +214,12 @@ class ActionOffer(Action):
             dispatcher.utter_message(
                 response="utter_offer", **offer_vars(r, reason, view.habits, day)
             )
-        # A thin profile gets one open question after its offers, so the next ones fit better.
+        # The offers are now the open question (a fact waiting to be confirmed is asked again
+        # with the next unsure one). A thin profile gets one open question after its offers,
+        # so the next ones fit better.
         return [
             SlotSet(LAST_OFFERS_SLOT, shown),
+            *close_question(),
             *await ask_one_question(dispatcher, tracker, open_only=True),
         ]
 

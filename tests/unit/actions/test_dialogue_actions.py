@@ -215,3 +215,17 @@ async def test_a_new_session_may_ask_again(shop: sessionmaker[Session]) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionSessionStart().run(dispatcher, tracker("", intent=""), {})
     assert SlotSet("profiling_asked", None) in events
+
+
+async def test_a_question_closed_by_offers_is_asked_again_with_the_next_unsure_fact(
+    shop: sessionmaker[Session],
+) -> None:
+    _, slots, _ = await note([WALNUTS_UNTIL_SUNDAY])
+    slots["confirming_fact"] = None  # offers came in between (action_offer closes it)
+    said, slots, messages = await note([QUINCE], slots=slots)
+    assert said == ["utter_fact_to_confirm"]
+    assert "walnuts" in messages[0]["fact"], "the fact that waited longest is asked first"
+    assert slots["confirming_fact"] is True
+    said, slots, messages = await act(ActionConfirmFacts(), "yes", intent="affirm", slots=slots)
+    assert said == ["utter_fact_noted", "utter_fact_to_confirm"]
+    assert messages[1]["fact"] == "you like quince paste"

@@ -292,3 +292,37 @@ async def test_no_question_after_offers_once_the_profile_is_rich(
             )  # fmt: skip
     messages, _ = await act(ActionOffer(), "any offers?", intent="ask_offers")
     assert not any(r.startswith("utter_ask_profile_") for r in said(messages))
+
+
+async def test_offers_close_an_open_fact_question_and_keep_a_waiting_avoid_out(
+    shop: sessionmaker[Session],
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.actions.pending import ask
+    from offers.ranking import Fact
+    from tastes import StatedFact
+
+    await tell("I love cheese")
+    unsure = StatedFact(
+        subject="cheese",
+        polarity="avoid",
+        reason="intolerance",
+        strength=-2,
+        stated="cheese upsets my stomach",
+        category=None,
+        confident=False,
+    )
+    waiting = {e["name"]: e["value"] for e in ask([unsure])}
+    assert waiting["confirming_fact"] is True
+    offers, slots = await act(ActionOffer(), "any offers?", intent="ask_offers", slots=waiting)
+    assert slots["confirming_fact"] is None, "the offers are now the open question"
+    shown = slots["last_offer_ids"]
+    assert shown, "something without cheese is still offered"
+    avoid = Fact("cheese", "avoid", "intolerance", unsure.stated, "web", datetime.now(UTC))
+    for offer_id in shown:
+        assert all(violates(p, [avoid]) is None for p in DEMO.products_of(DEMO.offer(offer_id)))
+    with shop.begin() as s:
+        from bot.actions.offering import facts_of
+
+        assert all(f.polarity == "like" for f in facts_of(s, "cust-1")), "nothing stored"
