@@ -23,6 +23,7 @@ from channels.keys import (
     settings_key,
     sio_key,
 )
+from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient
 from channels.webchat import make_socketio_server
 from profile_store.db import make_engine, make_sessionmaker
@@ -70,6 +71,7 @@ async def conversation(app: web.Application) -> AsyncIterator[None]:
         sessionmaker=app[sessionmaker_key],
         rasa=app[rasa_key],
         max_message_chars=app[settings_key].max_message_chars,
+        link_codes=LinkCodes(app[sessionmaker_key]),
     )
     yield
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.handoff import CUSTOMER, Handoff
+from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient, RasaError
 from profile_store.handoff import ConversationStatus
 from profile_store.messages import claim_inbound, release_inbound
@@ -99,6 +100,8 @@ class ConversationContext:
     customer_locks: _Locks = field(default_factory=_Locks)
     # Who answers each customer, bot or staff (channels/console sets it); None: always the bot.
     handoff: Handoff | None = None
+    # Sends the codes that link a customer's channels (channels/linking.py); None: none sent.
+    link_codes: LinkCodes | None = None
 
 
 def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> str | None:
@@ -171,6 +174,8 @@ async def handle_message(
                     clean,
                 )
                 raise
+            if ctx.link_codes is not None:
+                messages = await ctx.link_codes.replace(customer_id, messages)
             if handoff is not None:
                 await handoff.customer_wrote(customer_id, channel, clean, status)
                 # THE gate, the only one: while staff have the conversation the bot says

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from profile_store.linking import link_events
 from profile_store.models import Consent, Identity
 from profile_store.repository import active_preferences, get_customer, habits, offer_events
 
@@ -28,7 +29,8 @@ def export_customer(
     """The customer's document; `preferences` are the facts that hold `now` (default: now).
 
     Each preference says `who` it is about (the customer's word for a household member, null
-    for the customer) and `until` when it stops holding (null: no end).
+    for the customer) and `until` when it stops holding (null: no end). `links` is the log of
+    addresses linked to or unlinked from the customer, oldest first.
     """
     customer = get_customer(session, customer_id)
     identities = session.scalars(
@@ -78,5 +80,15 @@ def export_customer(
         "offers": [
             {"offer_id": e.offer_id, "event": e.event.value, "channel": e.channel, "at": _iso(e.at)}
             for e in offer_events(session, customer_id)
+        ],
+        "links": [
+            {
+                "action": e.action,
+                "channel": e.channel,
+                "address": e.address,
+                "by": e.by,
+                "at": _iso(e.at),
+            }
+            for e in link_events(session, customer_id)
         ],
     }

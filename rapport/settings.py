@@ -48,6 +48,8 @@ class Settings:
     whatsapp_app_secret: str = ""
     whatsapp_verify_token: str = ""
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    # The approved authentication template that carries a linking code outside the 24 hours.
+    whatsapp_code_template: str = "link_code"
     # Email: inbound by SMTP listener and/or IMAP polling; outbound through a smarthost.
     email_address: str = ""  # the shop's address customers write to, e.g. shop@example.com
     smtp_listen_host: str = "127.0.0.1"
@@ -108,6 +110,7 @@ class Settings:
             whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
             whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", ""),
             whatsapp_api_base=env.get("WHATSAPP_API_BASE", cls.whatsapp_api_base).rstrip("/"),
+            whatsapp_code_template=env.get("WHATSAPP_CODE_TEMPLATE", cls.whatsapp_code_template),
             email_address=env.get("RAPPORT_EMAIL_ADDRESS", ""),
             smtp_listen_host=env.get("RAPPORT_SMTP_LISTEN_HOST", cls.smtp_listen_host),
             smtp_listen_port=int(env.get("RAPPORT_SMTP_LISTEN_PORT", "0")),

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.actions.context import catalogue, customer_id, in_transaction, latest_text, said_when
 from bot.actions.facts import describe_habit
+from bot.actions.linking import identities_words
+from profile_store.linking import identities_of
 from profile_store.repository import (
     active_preferences,
     ensure_customer,
@@ -29,8 +31,10 @@ class ActionReviewProfile(Action):
     ) -> list[EventType]:
         cid = customer_id(tracker)
 
-        def read(session: Session) -> tuple[str | None, list[tuple[str, str]]]:
+        def read(session: Session) -> tuple[str | None, list[tuple[str, str]], str | None]:
             customer = ensure_customer(session, cid)
+            mine = identities_of(session, cid)
+            linked = identities_words(mine) if len(mine) > 1 else None
             lines = [
                 (describe(p), f'you said "{p.stated}" {said_when(p.channel, p.at)}')
                 for p in active_preferences(session, cid)
@@ -42,9 +46,9 @@ class ActionReviewProfile(Action):
                 )
                 for h in habits(session, cid)
             ]
-            return customer.name, lines
+            return customer.name, lines, linked
 
-        name, lines = await in_transaction(read)
+        name, lines, linked = await in_transaction(read)
         if not lines and not name:
             dispatcher.utter_message(response="utter_profile_empty")
             return []
@@ -55,6 +59,8 @@ class ActionReviewProfile(Action):
             )
         for fact, source in lines:
             dispatcher.utter_message(response="utter_profile_fact", fact=fact, source=source)
+        if linked:
+            dispatcher.utter_message(response="utter_profile_identities", identities=linked)
         return []
 
 

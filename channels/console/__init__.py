@@ -10,10 +10,13 @@ Pages and API:
   POST /console/api/conversations/{id}/take | hand_back | close
   POST /console/api/conversations/{id}/reply   {"text"}
   POST /console/api/conversations/{id}/facts   {"subject", "polarity", "stated", "reason"?}
+  POST /console/api/conversations/{id}/unlink  {"channel", "address"} → the updated export
   GET  /console/ws                      live events (messages, status changes, profile changes)
 
 Every POST but login needs the session cookie (HttpOnly, SameSite=Strict) and the
-X-CSRF-Token header; every POST and the websocket refuse a foreign Origin.
+X-CSRF-Token header; every POST and the websocket refuse a foreign Origin. Staff may detach
+one of a customer's identities, never attach one: linking takes the code sent to the address,
+which only the customer has.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ from profile_store.handoff import (
     verify_password,
     waiting_queue,
 )
+from profile_store.linking import identities_of, unlink
 from profile_store.models import Customer, utcnow
 
 log = logging.getLogger(__name__)
@@ -353,6 +357,35 @@ async def add_fact(request: web.Request, session: StaffSession) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def unlink_identity(request: web.Request, session: StaffSession) -> web.Response:
+    """Detach one identity into a customer of its own; the facts stay with this customer."""
+    customer_id = request.match_info["customer_id"]
+    body = await _json_body(request)
+    channel, address = _text(body, "channel").strip(), _text(body, "address").strip()
+    if not channel or not address:
+        raise HandoffRefused("invalid_body", "Give the identity's `channel` and `address`.", 400)
+    sm = request.app[sessionmaker_key]
+
+    def write() -> dict[str, Any]:
+        with sm.begin() as db:
+            if db.get(Customer, customer_id) is None:
+                raise HandoffRefused("unknown_customer", "No such customer.", 404)
+            if not unlink(db, customer_id, channel, address, by=f"staff:{session.username}"):
+                # unlink refuses both; with a second identity left, this one was not theirs.
+                if len(identities_of(db, customer_id)) > 1:
+                    raise HandoffRefused(
+                        "unknown_identity", "This customer has no such identity.", 404
+                    )
+                raise HandoffRefused(
+                    "last_identity", "This is the customer's only identity; it stays.", 409
+                )
+            return export_customer(db, customer_id)
+
+    profile = await asyncio.to_thread(write)
+    request.app[handoff_key].hub.publish({"type": "profile", "customer_id": customer_id})
+    return web.json_response(profile)
+
+
 # --- live updates ----------------------------------------------------------------------
 
 
@@ -429,5 +462,6 @@ def setup(app: web.Application) -> None:
     app.router.add_post(f"{base}/close", staff_only(close, changes_state=True))
     app.router.add_post(f"{base}/reply", staff_only(reply, changes_state=True))
     app.router.add_post(f"{base}/facts", staff_only(add_fact, changes_state=True))
+    app.router.add_post(f"{base}/unlink", staff_only(unlink_identity, changes_state=True))
     app.router.add_get("/console/ws", live)
     app.router.add_static("/console/static/", STATIC_DIR)

@@ -23,6 +23,7 @@ from channels.email.outbound import Smarthost
 from channels.email.rendering import compose, reply_subject
 from channels.email.smtp_inbound import start_listener
 from channels.keys import conversation_key, sessionmaker_key, settings_key
+from channels.linking import CodeSender
 from profile_store.email import latest_sent_email
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ async def email_channel(app: web.Application) -> AsyncIterator[None]:
     )
     app[email_channel_key] = channel
     delivery.register(app, CHANNEL, _deliverer(channel))
+    codes = app[conversation_key].link_codes
+    if codes is not None:
+        codes.register(CHANNEL, _code_sender(channel))
     server: asyncio.Server | None = None
     poller: asyncio.Task[None] | None = None
     if settings.smtp_listen_port:
@@ -81,6 +85,26 @@ async def email_channel(app: web.Application) -> AsyncIterator[None]:
     if server is not None:
         server.close()
         await server.wait_closed()
+
+
+def _code_sender(channel: EmailChannel) -> CodeSender:
+    """A linking code: a mail of its own (no thread), not remembered as a conversation."""
+
+    async def send(address: str, code: str, text: str) -> bool:
+        messages = [{"text": text}]
+        mail = compose(
+            shop_address=channel.shop_address,
+            shop_name=channel.shop_name,
+            to=address,
+            subject=f"Your code for {channel.shop_name}: {code}",
+            messages=messages,
+            automatic=False,
+        )
+        return await channel.send(
+            address, mail, messages, key=f"code:{uuid.uuid4().hex}", remember=False
+        )
+
+    return send
 
 
 def _deliverer(channel: EmailChannel) -> delivery.Deliverer:

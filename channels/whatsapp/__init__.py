@@ -49,6 +49,12 @@ async def whatsapp_channel(app: web.Application) -> AsyncIterator[None]:
     )
     app[whatsapp_key] = channel
     delivery.register(app, "whatsapp", channel.deliver)
+    codes = app[conversation_key].link_codes
+    if codes is not None:
+        template = settings.whatsapp_code_template
+        codes.register(
+            "whatsapp", lambda address, code, text: channel.send_code(address, code, text, template)
+        )
     yield
     # Finish what Meta was already told is handled before the HTTP client and DB go away.
     await channel.close()

@@ -41,6 +41,8 @@ class Template:
     name: str
     language: str = "en"
     body_parameters: tuple[str, ...] = ()
+    # An authentication template's one-time code: its copy-code button carries it too.
+    code: str | None = None
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -85,13 +87,28 @@ def text_message(to: str, body: str) -> dict[str, Any]:
 
 def template_message(to: str, template: Template) -> dict[str, Any]:
     content: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+    components: list[dict[str, Any]] = []
     if template.body_parameters:
-        content["components"] = [
+        components.append(
             {
                 "type": "body",
                 "parameters": [{"type": "text", "text": p} for p in template.body_parameters],
             }
+        )
+    if template.code is not None:
+        # Meta's authentication templates: the code fills the preset body and the copy-code
+        # button (a URL button at index 0 once the template is approved).
+        components += [
+            {"type": "body", "parameters": [{"type": "text", "text": template.code}]},
+            {
+                "type": "button",
+                "sub_type": "url",
+                "index": "0",
+                "parameters": [{"type": "text", "text": template.code}],
+            },
         ]
+    if components:
+        content["components"] = components
     return _envelope(to, "template", content)
 
 

@@ -263,6 +263,17 @@ class WhatsAppChannel:
         key = f"deliver:{uuid.uuid4().hex}"
         await self.send_all(address, customer_id, key, render_all(address, messages))
 
+    async def send_code(self, address: str, code: str, text: str, template_name: str) -> bool:
+        """A one-time code to link this number: as text in the 24-hour window, otherwise the
+        approved authentication template. True when WhatsApp accepted it."""
+        last = await asyncio.to_thread(store.last_message_at, self.sessionmaker, address)
+        if policy.in_service_window(last, self._now()):
+            payload = text_message(address, text)
+        else:
+            payload = template_message(address, Template(template_name, code=code))
+        key = f"code:{uuid.uuid4().hex}"
+        return await self.send_one(key, address, None, payload) == "accepted"
+
     async def send_offer(
         self,
         address: str,

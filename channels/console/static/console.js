@@ -222,8 +222,40 @@ function renderProfile(data) {
     }),
   );
   $("habits").replaceChildren(...profile.habits.map((h) => el("li", `${h.what}${h.when ? `, ${h.when}` : ""}`)));
+  renderIdentities(profile);
   $("log").replaceChildren(
     ...data.log.map((e) => el("li", `${new Date(e.at).toLocaleString()} · ${e.by} · ${e.action}${e.to ? ` → ${e.to}` : ""}`)),
+  );
+}
+
+// Staff can detach an identity, never attach one: linking takes the code sent to the address.
+function renderIdentities(profile) {
+  const several = profile.identities.length > 1;
+  $("identities").replaceChildren(
+    ...profile.identities.map((i) => {
+      const item = el("li");
+      item.dataset.channel = i.channel;
+      item.dataset.address = i.address;
+      item.append(
+        el("strong", i.channel),
+        el("span", i.address, "address"),
+        i.verified ? el("span", "verified", "verified") : el("span", "not verified", "unverified"),
+      );
+      if (several) {
+        const button = el("button", "Unlink", "unlink");
+        button.type = "button";
+        button.addEventListener("click", () => {
+          const question = `Detach ${i.channel} ${i.address} from this customer? `
+            + "It becomes a customer of its own; the facts stay here. Only the customer can link it again.";
+          if (window.confirm(question)) act("unlink", { channel: i.channel, address: i.address });
+        });
+        item.append(button);
+      }
+      return item;
+    }),
+  );
+  $("links").replaceChildren(
+    ...(profile.links || []).map((e) => el("li", `${new Date(e.at).toLocaleString()} · ${e.by} · ${e.action} ${e.channel} ${e.address}`)),
   );
 }
 

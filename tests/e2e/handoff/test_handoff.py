@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import expect
 
 from rapport.stack import Stack
-from tests.e2e.conftest import WebChatCustomer, texts
+from tests.e2e.conftest import WebChatCustomer, export_profile, texts
 from tests.e2e.handoff.conftest import STAFF
 
 pytestmark = pytest.mark.e2e
@@ -117,3 +117,73 @@ async def test_the_bot_offers_a_person_after_two_misunderstandings(handoff_stack
     accepted = texts(await customer.say("yes"))
     assert "passing you to a member of our team" in accepted, accepted
     await customer.close()
+
+
+def _link_email(stack: Stack, customer_id: str, address: str) -> None:
+    """The customer links an email address the way the bot does it: request, code, code back."""
+    from profile_store.db import make_engine, make_sessionmaker
+    from profile_store.linking import check_code, issue_code, request_link
+
+    engine = make_engine(stack.database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            request = request_link(session, customer_id, "email", address)
+            code = issue_code(session, request.id)
+            assert code is not None
+            assert check_code(session, customer_id, code).outcome == "linked"
+    finally:
+        engine.dispose()
+
+
+async def test_an_agent_unlinks_an_identity_in_a_real_browser(
+    handoff_stack: Stack, browser: Any
+) -> None:
+    stack = handoff_stack
+    customer = WebChatCustomer(stack.gateway_url)
+    session_id = await customer.connect()
+    assert texts(await customer.say("hello")), "the bot answers"
+    await customer.close()
+    customer_id = _customer_id(stack, session_id)
+    email = f"jo.{session_id[:8]}@example.org"
+    _link_email(stack, customer_id, email)
+
+    page = await (await browser.new_context()).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Detach ... from this customer?"
+    await page.goto(f"{stack.gateway_url}/console")
+    username, _first, password = STAFF
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-button")
+    item = page.locator(f'#active .queue-item[data-customer-id="{customer_id}"]')
+    await item.wait_for(timeout=10_000)
+    await item.click()
+
+    identities = page.locator("#identities li")
+    await expect(identities).to_have_count(2, timeout=10_000)
+    emailed = page.locator(f'#identities li[data-channel="email"][data-address="{email}"]')
+    await expect(emailed).to_contain_text("verified")
+    await expect(page.locator("#identities button.unlink")).to_have_count(2)
+    await expect(page.get_by_role("button", name="Link", exact=True)).to_have_count(0)
+    await expect(page.locator("#links li")).to_have_count(1)
+
+    await emailed.locator("button.unlink").click()
+
+    await expect(identities).to_have_count(1, timeout=10_000)
+    await expect(page.locator('#identities li[data-channel="web"]')).to_have_count(1)
+    await expect(page.locator("#identities button.unlink")).to_have_count(0)  # the last stays
+    unlinked = page.locator("#links li", has_text="unlink")
+    await expect(unlinked).to_contain_text(f"staff:{username}")
+    await expect(unlinked).to_contain_text(email)
+    assert await page.locator("#action-error").text_content() == ""
+    await page.close()
+
+    kept = export_profile(stack, customer_id)
+    assert [i["channel"] for i in kept["identities"]] == ["web"]
+    assert [(e["action"], e["address"], e["by"]) for e in kept["links"]][-1] == (
+        "unlink",
+        email,
+        f"staff:{username}",
+    )
+    detached = export_profile(stack, f"email:{email}")
+    assert detached["customer"]["id"] != customer_id
+    assert [(i["channel"], i["address"]) for i in detached["identities"]] == [("email", email)]

@@ -49,11 +49,39 @@ def problems(message: object) -> list[str]:
         language = content.get("language")
         if not isinstance(language, dict) or not isinstance(language.get("code"), str):
             found.append("template.language.code is required")
+        found.extend(_component_problems(content.get("components", [])))
     elif kind == "image":
         if not (content.get("link") or content.get("id")):
             found.append("image needs a link or an id")
     else:
         found.append(f"type {kind!r} is not supported by this stand-in")
+    return found
+
+
+def _component_problems(components: object) -> list[str]:
+    """A template's components: body/header parameters, and buttons by sub_type and index."""
+    if not isinstance(components, list):
+        return ["template.components must be a list"]
+    found = []
+    for component in components:
+        if not isinstance(component, dict) or component.get("type") not in (
+            "header",
+            "body",
+            "button",
+        ):
+            found.append("each component's type is header, body or button")
+            continue
+        parameters = component.get("parameters")
+        if not isinstance(parameters, list) or not all(
+            isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+            for p in parameters
+        ):
+            found.append("component parameters are a list of {type: text, text}")
+        if component["type"] == "button" and (
+            component.get("sub_type") not in ("quick_reply", "url", "copy_code")
+            or not str(component.get("index", "")).isdigit()
+        ):
+            found.append("a button component needs a sub_type and an index")
     return found
 
 

@@ -135,7 +135,9 @@ def test_export_has_the_documented_shape_and_provenance(sessions: sessionmaker[S
         record_offer_event(s, cid, offer_id="OFF-001", event="presented", channel="web")
     with sessions.begin() as s:
         doc = export_customer(s, cid)
-    assert set(doc) == {"customer", "identities", "preferences", "habits", "consents", "offers"}
+    assert set(doc) == {
+        "customer", "identities", "preferences", "habits", "consents", "offers", "links"
+    }  # fmt: skip
     assert doc["customer"]["name"] == "Philippe"
     assert doc["identities"] == [
         {"channel": "whatsapp", "address": "33612345678", "verified": True}

@@ -207,3 +207,17 @@ def test_unsupported_reply_names_what_was_sent() -> None:
     assert "voice message" in policy.unsupported_reply("audio")
     assert "photo" in policy.unsupported_reply("image")
     assert "message" in policy.unsupported_reply("something_new")
+
+
+def test_an_authentication_template_carries_the_code_in_its_body_and_copy_button() -> None:
+    message = template_message(WA, Template("link_code", "en", code="004211"))
+    assert problems(message) == []
+    assert message["template"]["components"] == [
+        {"type": "body", "parameters": [{"type": "text", "text": "004211"}]},
+        {
+            "type": "button",
+            "sub_type": "url",
+            "index": "0",
+            "parameters": [{"type": "text", "text": "004211"}],
+        },
+    ]
