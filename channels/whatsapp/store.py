@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import select
@@ -117,19 +118,19 @@ def last_message_at(sm: sessionmaker[Session], wa_id: str) -> datetime | None:
 
 
 def offers_consent(sm: sessionmaker[Session], wa_id: str) -> tuple[str | None, bool]:
-    """(customer id, whether their latest word on offers by WhatsApp was yes)."""
+    """(customer id, whether they said yes to offers by WhatsApp and no later word on any
+    channel took it back: a linked channel's opt-out stays an opt-out)."""
     with sm.begin() as session:
         customer = find_customer(session, f"{CHANNEL}:{wa_id}")
         if customer is None:
             return None, False
-        latest = session.scalar(
-            select(Consent.granted)
-            .where(
-                Consent.customer_id == customer.id,
-                Consent.purpose == OFFERS,
-                Consent.channel == CHANNEL,
+
+        def latest(*where: Any) -> bool | None:
+            return session.scalar(
+                select(Consent.granted)
+                .where(Consent.customer_id == customer.id, Consent.purpose == OFFERS, *where)
+                .order_by(Consent.at.desc(), Consent.id.desc())
+                .limit(1)
             )
-            .order_by(Consent.at.desc(), Consent.id.desc())
-            .limit(1)
-        )
-        return customer.id, bool(latest)
+
+        return customer.id, bool(latest(Consent.channel == CHANNEL)) and bool(latest())

@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+import aiohttp
 import aiosmtplib
 import pytest
 
@@ -73,6 +74,8 @@ async def test_a_taste_told_on_the_web_is_known_on_whatsapp_once_linked(
     browser = await web(link_stack)
     try:
         await browser.tell("I'm allergic to walnuts")
+        await browser.tell("I love Comté")
+        await browser.say("any offers for me?")
         asked = texts(await browser.say(f"link my WhatsApp +{wa}"))
         assert "code" in asked and wa in asked
         code = code_sent_to_whatsapp(link_graph, wa)
@@ -92,6 +95,27 @@ async def test_a_taste_told_on_the_web_is_known_on_whatsapp_once_linked(
     [walnuts] = [p for p in profile["preferences"] if "walnut" in p["subject"].lower()]
     assert walnuts["channel"] == "web" and walnuts["polarity"] == "avoid"
     assert [(x["action"], x["channel"]) for x in profile["links"]] == [("link", "whatsapp")]
+
+    # One relationship: offers shown on the web are not shown again on WhatsApp within the
+    # cap, and both channels' messages are in one Rasa conversation.
+    await link_meta.say(meta.text(wa, "any offers for me?"), wa)
+    events = profile_of(link_stack, f"whatsapp:{wa}")["offers"]
+    on_web = {e["offer_id"] for e in events if e["channel"] == "web"}
+    on_wa = {e["offer_id"] for e in events if e["channel"] == "whatsapp"}
+    assert on_web and on_wa and not on_web & on_wa
+    cid = profile["customer"]["id"]
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{link_stack.rasa_url}/conversations/{cid}/tracker") as response,
+    ):
+        tracker = await response.json()
+    said = [
+        ((e.get("metadata") or {}).get("channel"), e.get("text"))
+        for e in tracker["events"]
+        if e["event"] == "user"
+    ]
+    assert ("web", "I'm allergic to walnuts") in said
+    assert ("whatsapp", "what do you know about me?") in said
 
 
 async def test_a_whatsapp_customer_links_their_email_and_is_known_there(
