@@ -24,6 +24,7 @@ from channels.email.rendering import compose, reply_subject
 from channels.email.smtp_inbound import start_listener
 from channels.keys import conversation_key, sessionmaker_key, settings_key
 from channels.linking import CodeSender
+from channels.unsubscribe import unsubscribe_url
 from profile_store.email import latest_sent_email
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ async def email_channel(app: web.Application) -> AsyncIterator[None]:
         shop_name=settings.shop_name,
         rate_limit=SenderRateLimit(settings.email_max_per_sender_per_hour),
         authserv_id=settings.email_authserv_id,
+        unsubscribe_link=lambda address: unsubscribe_url(
+            settings.gateway_public_url, settings.session_secret, CHANNEL, address
+        ),
     )
     app[email_channel_key] = channel
     delivery.register(app, CHANNEL, _deliverer(channel))

@@ -7,6 +7,7 @@ import enum
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -80,6 +81,8 @@ class EmailChannel:
     shop_name: str
     rate_limit: SenderRateLimit
     authserv_id: str = ""
+    # The one-click unsubscribe link for an address (channels/unsubscribe.py), if any.
+    unsubscribe_link: Callable[[str], str] | None = None
 
     async def receive(self, raw: bytes, envelope_sender: str | None = None) -> Outcome:
         """Process one mail end to end; never raises for anything the mail itself contains."""
@@ -182,6 +185,10 @@ class EmailChannel:
         remember: bool = True,
     ) -> bool:
         """Send once per idempotency key; True when the smarthost took it."""
+        if self.unsubscribe_link is not None and "List-Unsubscribe" not in reply:
+            # RFC 8058: the mail client's own "Unsubscribe" button posts to this link.
+            reply["List-Unsubscribe"] = f"<{self.unsubscribe_link(address)}>"
+            reply["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         choices = [asdict(c) for c in choices_of(messages)]
         message_id = str(reply["Message-ID"])
         is_new = await asyncio.to_thread(

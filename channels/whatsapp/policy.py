@@ -1,34 +1,11 @@
-"""WhatsApp's rules for the shop: the 24-hour window, opt-in keywords, what to answer (pure)."""
+"""WhatsApp's rules for the shop: the 24-hour window, what to answer (pure; the opt-out and opt-in
+keywords are every channel's: channels/keywords.py)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime, timedelta
 
 SERVICE_WINDOW = timedelta(hours=24)
-
-# The usual opt-out and opt-in keywords (those carriers and WhatsApp providers honour), in
-# English and French, matched on the whole message once case, accents and punctuation are gone.
-STOP_WORDS = {
-    "stop",
-    "stop all",
-    "stopall",
-    "stop offers",
-    "stop promotions",
-    "unsubscribe",
-    "cancel",
-    "end",
-    "quit",
-    "opt out",
-    "optout",
-    "arret",
-    "stop pub",
-    "desabonner",
-    "desinscription",
-    "se desabonner",
-}
-START_WORDS = {"start", "unstop", "subscribe", "opt in", "optin", "yes offers", "resubscribe"}
 
 STOP_CONFIRMATION = (
     "Done: you won't receive any more offers from us on WhatsApp. You can still write to us here "
@@ -48,21 +25,6 @@ _WHAT_WE_GOT = {
     "location": "location",
     "contacts": "contact card",
 }
-
-
-def keyword(text: str) -> str:
-    """The message reduced to lower-case unaccented words, to compare with the keywords."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
-
-
-def is_stop(text: str | None) -> bool:
-    return bool(text) and keyword(text or "") in STOP_WORDS
-
-
-def is_start(text: str | None) -> bool:
-    return bool(text) and keyword(text or "") in START_WORDS
 
 
 def unsupported_reply(kind: str) -> str:

@@ -7,6 +7,7 @@ import time
 import uuid
 from email.utils import formatdate
 
+import aiohttp
 import aiosmtplib
 import pytest
 
@@ -155,6 +156,38 @@ async def test_an_allergy_given_as_the_reason_to_stop_offers_is_stored(
     # Stored, or asked about first ("Just to be sure: you are allergic to shellfish?"): never
     # dropped silently.
     assert ("shellfish", "allergy") in avoids or "just to be sure" in body
+
+
+async def test_unsubscribe_by_mail_or_by_the_one_click_link_stops_offers(
+    email_stack: Stack, smarthost: Smarthost
+) -> None:
+    who = customer()
+    address = normalised(who)
+    _, message = mail(who, "Hi, I love Comté")
+    await send(email_stack, who, message)
+    [answer] = await smarthost.wait_for(address, 1)
+    # RFC 8058: the mail client's own button posts to the link; the gateway honours it.
+    link = str(answer["List-Unsubscribe"]).strip("<>")
+    assert answer["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link.startswith(email_stack.gateway_url + "/unsubscribe/")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(link, data={"List-Unsubscribe": "One-Click"}) as response,
+    ):
+        assert response.status == 200
+    consents = export_profile(email_stack, f"email:{address}")["consents"]
+    assert [(c["channel"], c["granted"]) for c in consents] == [("email", False)]
+
+    _, message = mail(who, "START")
+    await send(email_stack, who, message)
+    [_, started] = await smarthost.wait_for(address, 2)
+    assert "offers picked for you" in plain_body(started)
+    _, message = mail(who, "Unsubscribe")
+    await send(email_stack, who, message)
+    [*_, stopped] = await smarthost.wait_for(address, 3)
+    assert "won't receive any more offers" in plain_body(stopped)
+    consents = export_profile(email_stack, f"email:{address}")["consents"]
+    assert [c["granted"] for c in consents] == [False, True, False]
 
 
 async def test_auto_replies_and_bounces_get_no_answer(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from channels import keywords
 from channels.whatsapp import policy
 from channels.whatsapp.payload import MalformedNotification, parse_notification
 from channels.whatsapp.render import (
@@ -184,16 +185,20 @@ def test_template_message_has_the_documented_shape() -> None:
     "text", ["STOP", "stop", " Stop! ", "Unsubscribe", "opt-out", "ARRÊT", "Stop all"]
 )
 def test_stop_variants(text: str) -> None:
-    assert policy.is_stop(text)
+    assert keywords.is_stop(text)
 
 
 @pytest.mark.parametrize("text", ["stop sending me liver", "don't stop", "I love stopping by", ""])
 def test_sentences_mentioning_stop_are_not_opt_outs(text: str) -> None:
-    assert not policy.is_stop(text)
+    assert not keywords.is_stop(text)
 
 
 def test_start_variants() -> None:
-    assert policy.is_start("START") and policy.is_start("Subscribe.") and not policy.is_start("go")
+    assert (
+        keywords.is_start("START")
+        and keywords.is_start("Subscribe.")
+        and not keywords.is_start("go")
+    )
 
 
 def test_the_window_is_24_hours_after_the_last_customer_message() -> None:

@@ -1,0 +1,53 @@
+"""Opt-out and opt-in keywords, the same on every channel (STOP, unsubscribe, START...)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The usual opt-out and opt-in keywords (those carriers and WhatsApp providers honour), in
+# English and French, matched on the whole message once case, accents and punctuation are gone.
+STOP_WORDS = {
+    "stop",
+    "stop all",
+    "stopall",
+    "stop offers",
+    "stop promotions",
+    "unsubscribe",
+    "cancel",
+    "end",
+    "quit",
+    "opt out",
+    "optout",
+    "arret",
+    "stop pub",
+    "desabonner",
+    "desinscription",
+    "se desabonner",
+}
+START_WORDS = {"start", "unstop", "subscribe", "opt in", "optin", "yes offers", "resubscribe"}
+
+
+def keyword(text: str) -> str:
+    """The message reduced to lower-case unaccented words, to compare with the keywords."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+
+
+def is_stop(text: str | None) -> bool:
+    return bool(text) and keyword(text or "") in STOP_WORDS
+
+
+def is_start(text: str | None) -> bool:
+    return bool(text) and keyword(text or "") in START_WORDS
+
+
+STOPPED = (
+    "Done: you won't receive any more offers from us, here or on any other channel. You can "
+    "still write to us whenever you like. Say START if you change your mind."
+)
+STARTED = (
+    "Thank you! I'll suggest offers picked for you again. Say STOP at any time and they stop at "
+    "once."
+)
