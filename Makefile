@@ -106,7 +106,8 @@ train: $(MODEL) $(FACTS_MODEL)
 run: setup db train
 	@echo "==> starting Rasa (:5005), the action server (:5055) and the gateway; Ctrl-C stops all"
 	@echo "==> web chat: http://$${RAPPORT_HOST:-127.0.0.1}:$${RAPPORT_PORT:-8080}/  (ready when the gateway logs 'Rapport is ready')"
-	$(VENV)/bin/honcho start -f Procfile
+	@echo "==> REST: send -H \"Authorization: Bearer \$$(cat var/rest_token)\" (or your RAPPORT_REST_TOKEN)"
+	RAPPORT_REST_TOKEN_FILE="$${RAPPORT_REST_TOKEN_FILE:-$(CURDIR)/var/rest_token}" $(VENV)/bin/honcho start -f Procfile
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -11,10 +11,11 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from channels import console, rest, whatsapp
+from channels import console, export, rest, unsubscribe, whatsapp
 from channels.conversation import ConversationContext
 from channels.delivery import deliverers_key
 from channels.email import email_channel
+from channels.erasure import Erasures
 from channels.keys import (
     conversation_key,
     http_client_key,
@@ -25,6 +26,7 @@ from channels.keys import (
 )
 from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient
+from channels.retention import scheduled_prune
 from channels.webchat import make_socketio_server
 from profile_store.db import make_engine, make_sessionmaker
 from rapport.origins import OriginPolicy
@@ -72,6 +74,7 @@ async def conversation(app: web.Application) -> AsyncIterator[None]:
         rasa=app[rasa_key],
         max_message_chars=app[settings_key].max_message_chars,
         link_codes=LinkCodes(app[sessionmaker_key]),
+        erasures=Erasures(app[sessionmaker_key], app[settings_key].tracker_db_url),
     )
     yield
 
@@ -167,6 +170,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(http_client)
     app.cleanup_ctx.append(conversation)
     app.cleanup_ctx.append(announce_ready)
+    app.cleanup_ctx.append(scheduled_prune)  # transcripts past their retention, daily
     console.setup(app)  # staff console + human handoff (needs the conversation context)
     app.cleanup_ctx.append(email_channel)
     whatsapp.install(app)  # webhook + Graph client, when the WHATSAPP_* settings are set
@@ -177,5 +181,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/", index)
     app.router.add_get("/health", health)
     app.router.add_post("/webhooks/rest/webhook", rest.webhook)
+    rest.gate_of(app)  # says at start-up whether REST is on, and how it is guarded
+    unsubscribe.setup(app)  # one-click unsubscribe links of the shop's mails
+    export.setup(app)  # the customer's own export, behind the signed link the bot sends
     app.router.add_static("/static/", STATIC_DIR)
     return app

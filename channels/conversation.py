@@ -11,18 +11,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from channels.erasure import Erasures, erasure_asked
 from channels.handoff import CUSTOMER, Handoff
+from channels.keywords import STARTED, STOPPED, is_start, is_stop
 from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient, RasaError
 from profile_store.handoff import ConversationStatus
 from profile_store.messages import claim_inbound, release_inbound
-from profile_store.repository import resolve_customer
+from profile_store.repository import record_consent, resolve_customer
 
 log = logging.getLogger(__name__)
 
 # Metadata keys the gateway sets itself; a caller's extra metadata never overrides them,
 # otherwise a REST caller could claim another customer's address.
 RESERVED_METADATA = ("channel", "address", "message_id")
+OFFERS = "offers"  # the consent purpose STOP and START speak of
 MAX_ADDRESS_CHARS = 320  # profile_store's Identity.address column
 
 
@@ -102,6 +105,8 @@ class ConversationContext:
     handoff: Handoff | None = None
     # Sends the codes that link a customer's channels (channels/linking.py); None: none sent.
     link_codes: LinkCodes | None = None
+    # Erases a customer who asked for it, once their turn is over (channels/erasure.py).
+    erasures: Erasures | None = None
 
 
 def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> str | None:
@@ -111,6 +116,11 @@ def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: st
         if not claim_inbound(session, channel, message_id, address, customer_id):
             return None
         return customer_id
+
+
+def _consent(sm: sessionmaker[Session], customer_id: str, channel: str, granted: bool) -> None:
+    with sm.begin() as session:
+        record_consent(session, customer_id, purpose=OFFERS, channel=channel, granted=granted)
 
 
 def _release(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> None:
@@ -149,6 +159,18 @@ async def handle_message(
             "address": address,
             "message_id": message_id,
         }
+        if is_stop(clean) or is_start(clean):
+            # STOP / START on any channel: the customer's word on offers, recorded and confirmed
+            # at once, whatever the dialogue was doing (WhatsApp answers its own, by Meta's rules).
+            granted = is_start(clean)
+            await asyncio.to_thread(_consent, ctx.sessionmaker, customer_id, channel, granted)
+            log.info(
+                "customer %s %s offers (%s)",
+                customer_id,
+                "opted in to" if granted else "opted out of",
+                channel,
+            )
+            return [{"recipient_id": customer_id, "text": STARTED if granted else STOPPED}]
         async with ctx.customer_locks(customer_id):
             handoff = ctx.handoff
             status = ConversationStatus.BOT
@@ -176,6 +198,7 @@ async def handle_message(
                 raise
             if ctx.link_codes is not None:
                 messages = await ctx.link_codes.replace(customer_id, messages)
+            messages, erase = erasure_asked(messages)
             if handoff is not None:
                 await handoff.customer_wrote(customer_id, channel, clean, status)
                 # THE gate, the only one: while staff have the conversation the bot says
@@ -185,4 +208,7 @@ async def handle_message(
                     messages = []
                 else:
                     messages = await handoff.bot_replied(customer_id, messages)
+            if erase and ctx.erasures is not None:
+                # Last, when nothing more of this turn will be written: the customer is gone.
+                await ctx.erasures.erase(customer_id)
         return messages

@@ -5,7 +5,8 @@ Events (the names of Rasa's `SocketIOInput` defaults):
   server → client  `session_confirm` "<session id>"
   client → server  `user_uttered`    {"message": str, "session_id": str, "customData"?: {...}}
   server → client  `bot_uttered`     one per bot message part (see render_bot_message)
-  server → client  `rapport_error`   {"code": str, "message": str}
+  server → client  `rapport_error`   {"code": str, "message": str}; `too_many_messages` when a
+                   session sends more than RAPPORT_BURST_MAX_MESSAGES in RAPPORT_BURST_WINDOW_S
   server → client  `rapport_history` {"messages": [...]} before `session_confirm` when a
                    signed session comes back (a reload): the recent conversation, see
                    channels/history.py. Widgets that do not know the event ignore it.
@@ -32,6 +33,7 @@ from channels.delivery import register
 from channels.handoff.rasa_tracker import RasaTracker
 from channels.history import recent_history
 from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
+from channels.limits import BurstLimit, in_seconds
 from channels.rasa_client import RasaError
 from profile_store.repository import find_customer
 from rapport.origins import OriginPolicy
@@ -170,6 +172,8 @@ class WebChat:
         self._app = app
         self._sio = sio
         self._secret = secret
+        settings = app[settings_key]
+        self._burst = BurstLimit(settings.burst_max_messages, settings.burst_window_s)
         self._sessions: dict[str, str] = {}
         # The sockets open on each web address, so staff answers reach every tab of a customer.
         self._sids: dict[str, set[str]] = {}
@@ -262,13 +266,21 @@ class WebChat:
             raise RejectedMessage(
                 "session_mismatch", "This message's session_id is not this socket's session."
             )
+        address = web_address(confirmed)
+        wait_s = self._burst.take(CHANNEL, address)
+        if wait_s:
+            raise RejectedMessage(
+                "too_many_messages",
+                f"You are sending messages faster than we can read them: "
+                f"please wait {in_seconds(wait_s)}.",
+            )
         extra: dict[str, Any] = {}
         if uttered.custom_data:
             extra["custom_data"] = uttered.custom_data
         messages = await handle_message(
             self._app[conversation_key],
             CHANNEL,
-            web_address(confirmed),
+            address,
             uttered.message,
             uuid.uuid4().hex,
             extra,

@@ -47,6 +47,7 @@ from profile_store.models import (
     UTCDateTime,
     utcnow,
 )
+from profile_store.privacy import record_former_sender
 from profile_store.repository import _key, _when, active_preferences, get_customer
 
 CODE_TTL = timedelta(minutes=10)
@@ -385,6 +386,8 @@ def merge_customers(
     session.flush()
     for table, column in _references_to_customers():
         session.execute(update(table).where(column == from_id).values({column.name: into_id}))
+    # Rasa keeps `from_id`'s messages under that id: an erasure of `into_id` must find them.
+    record_former_sender(session, into_id, from_id, at=now)
     session.execute(delete(Customer).where(Customer.id == from_id))
     # Objects loaded before the bulk moves still name `from_id`; read them again when used.
     session.expire_all()

@@ -331,7 +331,12 @@ def offer_events(session: Session, customer_id: str) -> list[OfferEvent]:
 
 
 def erase_customer(session: Session, customer_id: str) -> None:
-    session.delete(get_customer(session, customer_id))
+    """Every row about the customer in the profile store, but not Rasa's tracker: the right to
+    erasure is profile_store.erasure.erase_everything."""
+    from profile_store.erasure import erase_profile_rows  # it builds on this module
+
+    get_customer(session, customer_id)
+    erase_profile_rows(session, customer_id)
 
 
 # --- catalogue ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The `rapport` command: set up the database, import the catalogue, export or erase a profile."""
+"""The `rapport` command: set up the database, import the catalogue, export or erase a profile,
+prune old transcripts."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from profile_store.db import make_engine, make_sessionmaker, migrate
 from profile_store.export import export_customer
-from profile_store.repository import erase_customer, find_customer, upsert_catalogue
+from profile_store.repository import find_customer, upsert_catalogue
 from rapport.settings import Settings
 
 
@@ -84,16 +85,70 @@ def cmd_profile_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_profile_erase(settings: Settings, args: argparse.Namespace) -> int:
+    from profile_store.erasure import erase_everything
+    from profile_store.privacy import compact_sqlite
+
     if not args.yes:
         print("error: erasing a customer cannot be undone; add --yes to confirm", file=sys.stderr)
         return 2
-    with _sessionmaker(settings).begin() as session:
-        customer = find_customer(session, args.ref)
-        if customer is None:
-            print(f"error: no customer matches {args.ref!r}", file=sys.stderr)
-            return 1
-        erase_customer(session, customer.id)
-    print(f"erased customer {customer.id} and everything stored about them")
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            customer = find_customer(session, args.ref)
+            if customer is None:
+                print(f"error: no customer matches {args.ref!r}", file=sys.stderr)
+                return 1
+            customer_id = customer.id
+            report = erase_everything(
+                session,
+                customer_id,
+                tracker_url=settings.tracker_db_url,
+                by=args.by or f"cli:{_login()}",
+                key=settings.suppression_key,
+            )
+        # Committed: now no deleted byte may stay in a SQLite file.
+        compact_sqlite(engine)
+    finally:
+        engine.dispose()
+    print(
+        f"erased customer {customer_id} and everything stored about them: "
+        f"{report.total_profile_rows} rows in the profile store, "
+        f"{report.tracker_events} tracker events of {len(report.sender_ids)} sender id(s); "
+        f"{report.suppressed} opted-out address(es) kept only as a keyed hash"
+    )
+    return 0
+
+
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def cmd_retention_prune(settings: Settings, args: argparse.Namespace) -> int:
+    from profile_store.models import utcnow
+    from profile_store.privacy import make_tracker_engine
+    from profile_store.retention import prune_transcripts
+
+    days = settings.transcript_retention_days if args.days is None else args.days
+    if days < 1:
+        print("error: give a retention period of at least 1 day (--days N)", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    tracker = make_tracker_engine(settings.tracker_db_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            counts = prune_transcripts(session, tracker, now=utcnow(), days=days)
+    finally:
+        tracker.dispose()
+        engine.dispose()
+    print(
+        f"pruned transcripts older than {days} days: "
+        + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
+    )
     return 0
 
 
@@ -156,10 +211,23 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("ref", help="customer id, or channel:address (e.g. whatsapp:+33612345678)")
     exp.add_argument("-o", "--output", help="write to this file instead of stdout")
     exp.set_defaults(func=cmd_profile_export)
-    erase = profile_sub.add_parser("erase", help="erase a customer and all their data")
-    erase.add_argument("ref")
+    erase = profile_sub.add_parser(
+        "erase", help="erase a customer and all their data, Rasa's transcripts included"
+    )
+    erase.add_argument("ref", help="customer id, or channel:address")
     erase.add_argument("--yes", action="store_true", help="confirm the erasure")
+    erase.add_argument("--by", help='who asked, for the audit log (default: "cli:<login>")')
     erase.set_defaults(func=cmd_profile_erase)
+
+    retention = sub.add_parser("retention", help="how long transcripts are kept")
+    retention_sub = retention.add_subparsers(dest="action", required=True)
+    prune = retention_sub.add_parser("prune", help="delete transcripts past the retention period")
+    prune.add_argument(
+        "--days",
+        type=int,
+        help="keep this many days (default: RAPPORT_TRANSCRIPT_RETENTION_DAYS, 180)",
+    )
+    prune.set_defaults(func=cmd_retention_prune)
 
     staff = sub.add_parser("staff", help="staff accounts for the console")
     staff_sub = staff.add_subparsers(dest="action", required=True)

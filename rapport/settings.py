@@ -17,6 +17,11 @@ def _default_database_url() -> str:
     return f"sqlite:///{VAR / 'rapport.db'}"
 
 
+def _default_tracker_db_url() -> str:
+    # The file endpoints.yml names for Rasa's SQL tracker store (var/tracker.db).
+    return f"sqlite:///{VAR / 'tracker.db'}"
+
+
 def _secret_from_file(path: Path) -> str:
     """Read the gateway's signing secret, creating it (untracked, under var/) on first use."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,6 +29,13 @@ def _secret_from_file(path: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _rest_token_from_file(env: dict[str, str]) -> str:
+    """The REST token kept in RAPPORT_REST_TOKEN_FILE (created on first use, as `make run`
+    does with var/rest_token); "" when no file is named: the endpoint is off."""
+    path = env.get("RAPPORT_REST_TOKEN_FILE")
+    return _secret_from_file(Path(path)) if path else ""
 
 
 @dataclass(frozen=True)
@@ -39,9 +51,23 @@ class Settings:
     # Other sites allowed to embed the web chat (the shop's own site), e.g.
     # ("https://shop.example.com",); the gateway's own pages are always allowed.
     webchat_origins: tuple[str, ...] = ()
+    # REST: the bearer token callers send (empty: the endpoint is off). Token-less requests from
+    # loopback peers are accepted only when allowed, for load tests on one machine.
+    rest_token: str = ""
+    rest_allow_loopback_without_token: bool = False
+    # Web chat and REST: at most this many messages per sender in any window (0: no limit).
+    burst_max_messages: int = 20
+    burst_window_s: float = 10.0
+    # Staff console: failed logins per account and per client address in a window, then 429.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_s: float = 900.0
     catalogue_path: Path = ROOT / "catalogue" / "demo.yml"
     rasa_timeout_s: float = 30.0
     shop_name: str = "The Gourmet Butcher"
+    # How customers reach the gateway from outside (links in mails: one-click unsubscribe);
+    # empty: http://<host>:<port>.
+    public_url: str = ""
     # WhatsApp Cloud API (the channel is on when all four secrets are set).
     whatsapp_phone_number_id: str = ""
     whatsapp_access_token: str = ""
@@ -73,6 +99,12 @@ class Settings:
     # Human handoff: when staff answer, in the shop's time zone.
     opening_hours: str = "Mon-Fri 09:00-18:00; Sat 09:00-13:00"
     timezone: str = "Europe/Paris"
+    # Rasa's tracker database (the same as endpoints.yml's tracker_store): erasure and retention.
+    tracker_db_url: str = field(default_factory=_default_tracker_db_url)
+    # Transcripts (tracker events, message logs) older than this are pruned; 0: never.
+    transcript_retention_days: int = 180
+    # HMAC key of the hashes that outlive an erased customer (suppressed addresses, audit).
+    suppression_key: str = ""
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -89,6 +121,10 @@ class Settings:
     def email_enabled(self) -> bool:
         return bool(self.email_address and (self.smtp_listen_port or self.imap_host))
 
+    @property
+    def gateway_public_url(self) -> str:
+        return self.public_url or f"http://{self.gateway_host}:{self.gateway_port}"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
@@ -102,9 +138,29 @@ class Settings:
             session_secret=secret,
             max_message_chars=int(env.get("RAPPORT_MAX_MESSAGE_CHARS", str(cls.max_message_chars))),
             webchat_origins=parse_origins(env.get("RAPPORT_WEBCHAT_ORIGINS", "")),
+            rest_token=env.get("RAPPORT_REST_TOKEN") or _rest_token_from_file(env),
+            rest_allow_loopback_without_token=env.get(
+                "RAPPORT_REST_ALLOW_LOOPBACK_WITHOUT_TOKEN", "false"
+            ).lower()
+            in ("1", "true", "yes"),
+            burst_max_messages=int(
+                env.get("RAPPORT_BURST_MAX_MESSAGES", str(cls.burst_max_messages))
+            ),
+            burst_window_s=float(env.get("RAPPORT_BURST_WINDOW_S", str(cls.burst_window_s))),
+            login_max_failures=int(
+                env.get("RAPPORT_LOGIN_MAX_FAILURES", str(cls.login_max_failures))
+            ),
+            login_max_failures_per_address=int(
+                env.get(
+                    "RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                    str(cls.login_max_failures_per_address),
+                )
+            ),
+            login_window_s=float(env.get("RAPPORT_LOGIN_WINDOW_S", str(cls.login_window_s))),
             catalogue_path=Path(env.get("RAPPORT_CATALOGUE", str(ROOT / "catalogue" / "demo.yml"))),
             rasa_timeout_s=float(env.get("RAPPORT_RASA_TIMEOUT", str(cls.rasa_timeout_s))),
             shop_name=env.get("RAPPORT_SHOP_NAME", cls.shop_name),
+            public_url=env.get("RAPPORT_PUBLIC_URL", "").rstrip("/"),
             whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
             whatsapp_access_token=env.get("WHATSAPP_ACCESS_TOKEN", ""),
             whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", ""),
@@ -136,4 +192,10 @@ class Settings:
             email_authserv_id=env.get("RAPPORT_EMAIL_AUTHSERV_ID", ""),
             opening_hours=env.get("RAPPORT_OPENING_HOURS", cls.opening_hours),
             timezone=env.get("RAPPORT_TIMEZONE", cls.timezone),
+            tracker_db_url=env.get("RAPPORT_TRACKER_DB_URL") or _default_tracker_db_url(),
+            transcript_retention_days=int(
+                env.get("RAPPORT_TRANSCRIPT_RETENTION_DAYS", str(cls.transcript_retention_days))
+            ),
+            suppression_key=env.get("RAPPORT_SUPPRESSION_KEY")
+            or _secret_from_file(VAR / "suppression_key"),
         )

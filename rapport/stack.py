@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -59,10 +60,17 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     model: Path = MODEL
+    # The gateway's REST token, new for each stack; send rest_headers() with every REST call.
+    rest_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def database_url(self) -> str:
         return f"sqlite:///{self.workdir / 'profile.db'}"
+
+    @property
+    def tracker_db_url(self) -> str:
+        """Rasa's tracker store, the file the stack's endpoints.yml names."""
+        return f"sqlite:///{self.workdir / 'tracker.db'}"
 
     @property
     def rasa_url(self) -> str:
@@ -76,6 +84,15 @@ class Stack:
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
+    @property
+    def rest_url(self) -> str:
+        return f"{self.gateway_url}/webhooks/rest/webhook"
+
+    def rest_headers(self) -> dict[str, str]:
+        """What a REST call to this stack's gateway must carry."""
+        token = self.extra_env.get("RAPPORT_REST_TOKEN", self.rest_token)
+        return {"Authorization": f"Bearer {token}"}
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -88,6 +105,9 @@ class Stack:
             RAPPORT_HOST="127.0.0.1",
             RAPPORT_PORT=str(self.gateway_port),
             RAPPORT_SESSION_SECRET="test-secret-" + self.workdir.name,
+            RAPPORT_REST_TOKEN=self.rest_token,
+            RAPPORT_TRACKER_DB_URL=self.tracker_db_url,
+            RAPPORT_SUPPRESSION_KEY="test-suppression-" + self.workdir.name,
         )
         env.update(self.extra_env)
         return env

@@ -26,9 +26,9 @@ MESSAGES = ["any offers for me?", "I love Comté", "something else?"]
 TARGET_S = 1.0
 
 
-def post(url: str, body: dict[str, Any], timeout: float = 60.0) -> Any:
+def post(url: str, body: dict[str, Any], headers: dict[str, str], timeout: float = 60.0) -> Any:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        url, data=json.dumps(body).encode(), headers={**headers, "Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
@@ -53,8 +53,9 @@ def main() -> int:
         for text in MESSAGES:
             t0 = time.monotonic()
             replies = post(
-                f"{stack.gateway_url}/webhooks/rest/webhook",
+                stack.rest_url,
                 {"sender": "first-customer", "message": text},
+                stack.rest_headers(),
             )
             latencies.append(
                 {

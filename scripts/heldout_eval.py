@@ -181,9 +181,9 @@ def load_cases(names: list[str] | None = None) -> list[dict[str, Any]]:
 def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
-        f"{stack.gateway_url}/webhooks/rest/webhook",
+        stack.rest_url,
         data=body,
-        headers={"Content-Type": "application/json"},
+        headers={**stack.rest_headers(), "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         result: list[dict[str, Any]] = json.loads(response.read())

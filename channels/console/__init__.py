@@ -13,6 +13,10 @@ Pages and API:
   POST /console/api/conversations/{id}/unlink  {"channel", "address"} → the updated export
   GET  /console/ws                      live events (messages, status changes, profile changes)
 
+Login is throttled: after RAPPORT_LOGIN_MAX_FAILURES wrong passwords for one account (or
+RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS from one client address) within RAPPORT_LOGIN_WINDOW_S,
+further attempts get 429 and Retry-After without their password being checked.
+
 Every POST but login needs the session cookie (HttpOnly, SameSite=Strict) and the
 X-CSRF-Token header; every POST and the websocket refuse a foreign Origin. Staff may detach
 one of a customer's identities, never attach one: linking takes the code sent to the address,
@@ -51,6 +55,7 @@ from channels.handoff import (
     transcript,
 )
 from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
+from channels.limits import LoginThrottle, in_minutes, whole_seconds
 from channels.rasa_client import RasaError
 from profile_store.export import export_customer
 from profile_store.handoff import (
@@ -75,6 +80,7 @@ ACTIVE_WINDOW = timedelta(hours=24)
 
 handoff_key = web.AppKey("handoff", Handoff)
 staff_sessions_key = web.AppKey("staff_sessions", Sessions)
+login_throttle_key = web.AppKey("login_throttle", LoginThrottle)
 
 
 class _Sockets(set[web.WebSocketResponse]):
@@ -170,6 +176,17 @@ async def login(request: web.Request) -> web.Response:
         username, password = _text(body, "username").strip(), _text(body, "password")
     except HandoffRefused as refused:
         return _error(refused.status, refused.code, refused.message)
+    # request.remote is the peer, or the client a trusted proxy middleware names.
+    address = request.remote or ""
+    throttle = request.app[login_throttle_key]
+    wait_s = throttle.attempt(username, address)
+    if wait_s:
+        # Refused before the password is hashed: a throttled burst costs no CPU.
+        throttled = _error(
+            429, "too_many_attempts", f"Too many attempts: try again in {in_minutes(wait_s)}."
+        )
+        throttled.headers["Retry-After"] = str(whole_seconds(wait_s))
+        return throttled
     sm = request.app[sessionmaker_key]
 
     def check() -> StaffAccount | None:
@@ -184,6 +201,7 @@ async def login(request: web.Request) -> web.Response:
     account = await asyncio.to_thread(check)
     if account is None:
         return _error(401, "bad_login", "Wrong username or password.")
+    throttle.succeeded(username, address)
     token, session = request.app[staff_sessions_key].open(
         account.id, account.username, account.first_name
     )
@@ -448,6 +466,11 @@ def setup(app: web.Application) -> None:
     settings = app[settings_key]
     parse_schedule(settings.opening_hours, settings.timezone)  # a bad schedule fails at start
     app[staff_sessions_key] = Sessions()
+    app[login_throttle_key] = LoginThrottle(
+        settings.login_max_failures,
+        settings.login_max_failures_per_address,
+        settings.login_window_s,
+    )
     app[_sockets_key] = _Sockets()
     app.cleanup_ctx.append(_handoff)
     app.router.add_get("/console", page)

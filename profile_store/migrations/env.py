@@ -8,6 +8,7 @@ import profile_store.email  # noqa: F401  (the email channel's tables)
 import profile_store.handoff  # noqa: F401  (human handoff's tables)
 import profile_store.linking  # noqa: F401  (link requests and the link/unlink log)
 import profile_store.messages  # noqa: F401  (registers its tables on Base.metadata)
+import profile_store.privacy  # noqa: F401  (former senders, suppression, erasure audit)
 from profile_store.db import make_engine
 from profile_store.models import Base
 

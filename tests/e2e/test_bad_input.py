@@ -76,7 +76,7 @@ async def test_invalid_utf8_on_the_socket_does_not_hurt_the_gateway(stack: Stack
 
 
 async def test_rest_rejects_bad_bodies_clearly(stack: Stack) -> None:
-    url = f"{stack.gateway_url}/webhooks/rest/webhook"
+    url, auth = stack.rest_url, stack.rest_headers()
     before = counts(stack)
     bad = [
         (b"\xff\xfe not utf-8", 400),
@@ -90,12 +90,18 @@ async def test_rest_rejects_bad_bodies_clearly(stack: Stack) -> None:
     async with aiohttp.ClientSession() as http:
         for body, status in bad:
             async with http.post(
-                url, data=body, headers={"Content-Type": "application/json"}
+                url, data=body, headers={**auth, "Content-Type": "application/json"}
             ) as resp:
                 assert resp.status == status, body[:40]
                 assert (await resp.json())["error"]
         assert counts(stack) == before
         async with http.post(url, json={"sender": "rest-1", "message": "I adore Comté"}) as resp:
+            assert resp.status == 401, "no token, no answer"
+            assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+        assert counts(stack) == before
+        async with http.post(
+            url, json={"sender": "rest-1", "message": "I adore Comté"}, headers=auth
+        ) as resp:
             assert resp.status == 200
             replies = await resp.json()
     assert replies and all(r["recipient_id"] == "rest-1" for r in replies)

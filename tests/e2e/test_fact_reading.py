@@ -26,8 +26,9 @@ class Customer:
         async with (
             aiohttp.ClientSession() as http,
             http.post(
-                f"{self.stack.gateway_url}/webhooks/rest/webhook",
+                self.stack.rest_url,
                 json={"sender": self.sender, "message": text},
+                headers=self.stack.rest_headers(),
             ) as resp,
         ):
             assert resp.status == 200, await resp.text()

@@ -15,13 +15,16 @@ pytestmark = pytest.mark.e2e
 
 class RestCustomer:
     def __init__(self, stack: Stack, sender: str) -> None:
-        self.url = f"{stack.gateway_url}/webhooks/rest/webhook"
+        self.url = stack.rest_url
+        self.headers = stack.rest_headers()
         self.sender = sender
 
     async def say(self, text: str) -> list[dict[str, Any]]:
         async with (
             aiohttp.ClientSession() as http,
-            http.post(self.url, json={"sender": self.sender, "message": text}) as resp,
+            http.post(
+                self.url, json={"sender": self.sender, "message": text}, headers=self.headers
+            ) as resp,
         ):
             assert resp.status == 200, await resp.text()
             return list(await resp.json())

@@ -71,8 +71,9 @@ async def test_a_lower_case_introduction_lands_in_the_profile(stack: Stack) -> N
     async with (
         aiohttp.ClientSession() as http,
         http.post(
-            f"{stack.gateway_url}/webhooks/rest/webhook",
+            stack.rest_url,
             json={"sender": sender, "message": "hello, anne-laure here"},
+            headers=stack.rest_headers(),
         ) as resp,
     ):
         assert resp.status == 200
@@ -83,12 +84,15 @@ async def test_a_lower_case_introduction_lands_in_the_profile(stack: Stack) -> N
 
 async def test_hesitating_after_offers_keeps_nothing(stack: Stack) -> None:
     sender = "understanding-hmm"
-    url = f"{stack.gateway_url}/webhooks/rest/webhook"
 
     async def say(text: str) -> list[dict[str, Any]]:
         async with (
             aiohttp.ClientSession() as http,
-            http.post(url, json={"sender": sender, "message": text}) as resp,
+            http.post(
+                stack.rest_url,
+                json={"sender": sender, "message": text},
+                headers=stack.rest_headers(),
+            ) as resp,
         ):
             assert resp.status == 200
             return list(await resp.json())

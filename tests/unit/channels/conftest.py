@@ -17,6 +17,8 @@ from profile_store.models import Customer
 from rapport.settings import Settings
 
 SECRET = "test-secret-" + "x" * 40
+REST_TOKEN = "test-rest-token-" + "y" * 32
+REST_AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
 
 
 def unused_port() -> int:
@@ -34,6 +36,7 @@ def make_settings(database_url: str) -> Callable[..., Settings]:
             "rasa_url": f"http://127.0.0.1:{unused_port()}",
             "action_url": f"http://127.0.0.1:{unused_port()}",
             "session_secret": SECRET,
+            "rest_token": REST_TOKEN,
             "max_message_chars": 50,
             "rasa_timeout_s": 5.0,
         }

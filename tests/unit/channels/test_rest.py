@@ -9,7 +9,7 @@ import pytest
 
 from channels.app import create_app
 from rapport.settings import Settings
-from tests.unit.channels.conftest import FakeRasa
+from tests.unit.channels.conftest import REST_AUTH, FakeRasa
 
 # The project's fixtures live on the session loop (asyncio_default_fixture_loop_scope); the
 # tests must share it or the app and the fake Rasa would sit on another loop.
@@ -27,7 +27,9 @@ async def test_reply_is_addressed_to_the_callers_sender(
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
 
     response = await client.post(
-        URL, json={"sender": "load-test-7", "message": "hello", "metadata": {"lang": "en"}}
+        URL,
+        headers=REST_AUTH,
+        json={"sender": "load-test-7", "message": "hello", "metadata": {"lang": "en"}},
     )
 
     assert response.status == 200
@@ -56,7 +58,9 @@ async def test_one_sender_is_one_customer(
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
 
     for sender in ("alice", "bob", "alice"):
-        response = await client.post(URL, json={"sender": sender, "message": "hi"})
+        response = await client.post(
+            URL, headers=REST_AUTH, json={"sender": sender, "message": "hi"}
+        )
         assert response.status == 200
 
     alice_1, bob, alice_2 = (m["sender"] for m in fake_rasa.received)
@@ -71,7 +75,7 @@ async def test_caller_metadata_cannot_claim_another_address(
 
     metadata = {"channel": "web", "address": "someone-else", "message_id": "m-1"}
     response = await client.post(
-        URL, json={"sender": "mallory", "message": "hi", "metadata": metadata}
+        URL, headers=REST_AUTH, json={"sender": "mallory", "message": "hi", "metadata": metadata}
     )
 
     assert response.status == 200
@@ -86,8 +90,8 @@ async def test_a_retried_message_id_reaches_rasa_once(
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
     body = {"sender": "shop-pos", "message": "hello", "metadata": {"message_id": "abc-1"}}
 
-    first = await client.post(URL, json=body)
-    retry = await client.post(URL, json=body)
+    first = await client.post(URL, headers=REST_AUTH, json=body)
+    retry = await client.post(URL, headers=REST_AUTH, json=body)
 
     assert len(await first.json()) == 1
     assert retry.status == 200
@@ -101,7 +105,7 @@ async def test_control_characters_are_stripped_but_newlines_and_tabs_kept(
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
 
     message = "  I love\x00 veal\x1b[31m\r\nand\tlamb\x7f  "
-    response = await client.post(URL, json={"sender": "s", "message": message})
+    response = await client.post(URL, headers=REST_AUTH, json={"sender": "s", "message": message})
 
     assert response.status == 200
     assert fake_rasa.received[0]["message"] == "I love veal[31m\nand\tlamb"
@@ -151,7 +155,9 @@ async def test_bad_request_is_refused_with_400_and_nothing_written(
 ) -> None:
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
 
-    response = await client.post(URL, data=body, headers={"Content-Type": "application/json"})
+    response = await client.post(
+        URL, data=body, headers={**REST_AUTH, "Content-Type": "application/json"}
+    )
 
     assert response.status == 400
     answer = await response.json()
@@ -170,7 +176,9 @@ async def test_body_over_64_kib_is_refused_with_413(
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
     body = b'{"sender": "a", "message": "hi", "metadata": {"pad": "' + b"x" * 70_000 + b'"}}'
 
-    response = await client.post(URL, data=body, headers={"Content-Type": "application/json"})
+    response = await client.post(
+        URL, data=body, headers={**REST_AUTH, "Content-Type": "application/json"}
+    )
 
     assert response.status == 413
     assert (await response.json())["code"] == "body_too_large"
@@ -189,7 +197,7 @@ async def test_chunked_body_over_64_kib_is_refused_with_413(
             yield b"x" * 4096
         yield b'"}'
 
-    response = await client.post(URL, data=chunks())
+    response = await client.post(URL, headers=REST_AUTH, data=chunks())
 
     assert response.status == 413
     assert fake_rasa.received == []
@@ -200,7 +208,7 @@ async def test_unreachable_rasa_answers_503_politely(
 ) -> None:
     client = await aiohttp_client(create_app(make_settings()))  # nothing listens on rasa_url
 
-    response = await client.post(URL, json={"sender": "a", "message": "hello"})
+    response = await client.post(URL, headers=REST_AUTH, json={"sender": "a", "message": "hello"})
 
     assert response.status == 503
     answer = await response.json()
@@ -214,7 +222,7 @@ async def test_rasa_failing_with_500_answers_503(
     fake_rasa.status = 500
     client = await aiohttp_client(create_app(make_settings(rasa_url=fake_rasa.url)))
 
-    response = await client.post(URL, json={"sender": "a", "message": "hello"})
+    response = await client.post(URL, headers=REST_AUTH, json={"sender": "a", "message": "hello"})
 
     assert response.status == 503
     assert (await response.json())["code"] == "assistant_unavailable"
@@ -227,9 +235,9 @@ async def test_a_message_that_failed_on_rasa_can_be_retried(
     body = {"sender": "a", "message": "hello", "metadata": {"message_id": "m-9"}}
 
     fake_rasa.status = 502
-    assert (await client.post(URL, json=body)).status == 503
+    assert (await client.post(URL, headers=REST_AUTH, json=body)).status == 503
     fake_rasa.status = 200
-    retry = await client.post(URL, json=body)
+    retry = await client.post(URL, headers=REST_AUTH, json=body)
 
     assert retry.status == 200
     assert len(await retry.json()) == 1

@@ -11,12 +11,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from channels.app import create_app
+from channels.console import login_throttle_key
 from channels.delivery import register
+from channels.limits import LoginThrottle
 from profile_store.db import make_engine, make_sessionmaker
 from profile_store.handoff import add_staff, hash_password
 from rapport.settings import Settings
 
 PASSWORD = "correct horse battery"
+REST_TOKEN = "test-rest-token-" + "z" * 32
 RESPONSES = {
     "utter_handing_over": "I'm passing you to a member of our team.",
     "utter_handing_over_closed": "The shop is closed; someone will answer {handoff_when}.",
@@ -120,7 +123,9 @@ class Gateway:
 
     async def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         response = await self.client.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            "/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            headers={"Authorization": f"Bearer {REST_TOKEN}"},
         )
         assert response.status == 200, await response.text()
         return list(await response.json())
@@ -161,16 +166,26 @@ def make_gateway(
         add_staff(session, "bruno", "Bruno", hash_password(PASSWORD))
     engine.dispose()
 
-    async def make(**overrides: Any) -> Gateway:
+    async def make(login_clock: Callable[[], float] | None = None, **overrides: Any) -> Gateway:
+        """A started gateway on these settings; `login_clock` drives its login throttle."""
         values: dict[str, Any] = {
             "database_url": database_url,
             "rasa_url": rasa_url,
             "session_secret": "test-secret-" + "x" * 40,
+            "rest_token": REST_TOKEN,
             "rasa_timeout_s": 5.0,
             "opening_hours": "",  # always open unless a test says otherwise
         }
         values.update(overrides)
-        app = create_app(Settings(**values))
+        settings = Settings(**values)
+        app = create_app(settings)
+        if login_clock is not None:
+            app[login_throttle_key] = LoginThrottle(
+                settings.login_max_failures,
+                settings.login_max_failures_per_address,
+                settings.login_window_s,
+                login_clock,
+            )
         delivered: list[tuple[str, str, list[dict[str, Any]]]] = []
 
         async def rest_deliverer(address: str, messages: list[dict[str, Any]]) -> None:

@@ -334,9 +334,10 @@ def test_linking_an_address_of_another_customer_brings_their_whole_relationship(
         after, left_behind = _rows_naming(s, anna, bea)
         doc = export_customer(s, anna)
         assert status_of(s, anna) is ConversationStatus.WAITING  # Bea was waiting for a person
-    # Nothing lost, nothing left behind: only the link itself was added.
+    # Nothing lost, nothing left behind: only the link itself was added (and Bea's former id,
+    # under which Rasa still keeps her messages, for an erasure to find).
     assert left_behind == 0
-    assert after == {**before, "link_event": 1, "link_request": 1}
+    assert after == {**before, "link_event": 1, "link_request": 1, "former_sender": 1}
     assert doc["customer"]["name"] == "Bea"
     assert [(i["channel"], i["address"]) for i in doc["identities"]] == [
         ("web", "anna-session"),

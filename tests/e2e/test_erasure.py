@@ -1,0 +1,158 @@
+"""The right to erasure on the real stack: a customer talks on the web chat and over REST (the two
+joined into one customer, as a link does), is erased with the CLI, and afterwards not one byte of
+their ids, addresses or words is left in the profile store's file nor in Rasa's tracker file."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from channels.webchat import web_address
+from profile_store.db import make_engine, make_sessionmaker
+from profile_store.linking import merge_customers
+from profile_store.repository import find_customer
+from rapport.settings import ROOT
+from rapport.stack import Stack
+from tests.e2e.conftest import WebChatCustomer, export_profile, texts
+
+pytestmark = pytest.mark.e2e
+
+# Words of this test only (no other test says them), so that finding one is finding hers.
+WEB_WORDS = (
+    "my name is Ottoline",
+    "I adore smoked eel on rye bread",
+    "I'm allergic to hazelnuts, truly",
+    "I come on Friday evenings after work",
+)
+REST_WORDS = ("I can't stand pickled herring at all",)
+
+
+async def rest_say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            stack.rest_url,
+            json={"sender": sender, "message": text},
+            headers=stack.rest_headers(),
+            timeout=aiohttp.ClientTimeout(total=60),
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+        answer: list[dict[str, Any]] = await response.json()
+        return answer
+
+
+def _path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def raw_files(url: str) -> bytes:
+    """The database file and its companions (WAL, shared memory, rollback journal), byte for byte,
+    plus every row as SQL."""
+    path = _path(url)
+    raw = b"".join(f.read_bytes() for f in sorted(path.parent.glob(path.name + "*")))
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        dump = "\n".join(conn.iterdump())
+    return raw + b"\n" + dump.encode()
+
+
+def found(needles: list[str], haystack: bytes) -> list[str]:
+    lowered = haystack.lower()
+    return [n for n in needles if n.lower().encode() in lowered]
+
+
+async def test_an_erased_customer_leaves_no_byte_in_the_profile_store_nor_in_the_tracker(
+    stack: Stack,
+) -> None:
+    nonce = uuid.uuid4().hex[:10]
+    rest_sender = f"erasure-{nonce}"
+    order = f"good morning, my order reference is {nonce}"
+    other = uuid.uuid4().hex[:10]  # somebody else, who stays
+    bystander = f"bystander-{other}"
+    bystander_words = f"aged gouda for me, reference {other}"
+
+    browser = WebChatCustomer(stack.gateway_url)
+    session_id = await browser.connect()
+    try:
+        await browser.say("/greet")
+        assert "Ottoline" in texts(await browser.say(WEB_WORDS[0]))
+        for words in WEB_WORDS[1:]:
+            assert texts(await browser.tell(words)), f"no answer to {words!r}"
+    finally:
+        await browser.close()
+    for words in (order, *REST_WORDS):
+        assert await rest_say(stack, rest_sender, words), f"no answer to {words!r}"
+    assert await rest_say(stack, bystander, bystander_words)
+
+    web_ref = f"web:{web_address(session_id)}"
+    # The REST sender joins the web customer, as a verified link does (the linking tests send the
+    # code for real): Rasa keeps that side's words under its former id.
+    engine = make_engine(stack.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        web = find_customer(session, web_ref)
+        rest = find_customer(session, f"rest:{rest_sender}")
+        assert web is not None and rest is not None
+        web_id, rest_id = web.id, rest.id
+        merge_customers(session, web_id, rest_id)
+    engine.dispose()
+
+    profile = export_profile(stack, web_ref)
+    assert profile["customer"]["name"] == "Ottoline"
+    assert {"smoked eel", "hazelnuts", "pickled herring"} <= {
+        p["subject"] for p in profile["preferences"]
+    }, profile["preferences"]
+    assert {(i["channel"], i["address"]) for i in profile["identities"]} == {
+        ("web", web_address(session_id)),
+        ("rest", rest_sender),
+    }
+
+    needles = [
+        web_id,
+        rest_id,
+        session_id,
+        web_address(session_id),
+        rest_sender,
+        nonce,
+        order,
+        "Ottoline",
+        *WEB_WORDS,
+        *REST_WORDS,
+    ]
+    before = raw_files(stack.database_url) + raw_files(stack.tracker_db_url)
+    # Each is there before (but the session id, which only its hash ever stands for).
+    assert set(found(needles, before)) == set(needles) - {session_id}
+
+    erased = subprocess.run(
+        [stack.python, "-m", "rapport", "profile", "erase", web_ref, "--yes", "--by", "staff:e2e"],
+        cwd=ROOT,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"erased customer {web_id}" in erased.stdout
+    assert "of 2 sender id(s)" in erased.stdout, erased.stdout
+
+    profile_bytes = raw_files(stack.database_url)
+    tracker_bytes = raw_files(stack.tracker_db_url)
+    assert found(needles, profile_bytes) == []
+    assert found(needles, tracker_bytes) == []
+    # The files read are the stack's own: somebody else's words are still there.
+    assert bystander_words.encode() in tracker_bytes
+    assert bystander.encode() in profile_bytes
+    # Only a hash remains in the audit, and the customer is unknown to the CLI.
+    assert b"staff:e2e" in profile_bytes
+    missing = subprocess.run(
+        [stack.python, "-m", "rapport", "profile", "export", web_ref],
+        cwd=ROOT,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1
