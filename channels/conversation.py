@@ -18,6 +18,7 @@ from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient, RasaError
 from profile_store.handoff import ConversationStatus
 from profile_store.messages import claim_inbound, release_inbound
+from profile_store.privacy import lift_suppression
 from profile_store.repository import record_consent, resolve_customer
 
 log = logging.getLogger(__name__)
@@ -118,9 +119,13 @@ def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: st
         return customer_id
 
 
-def _consent(sm: sessionmaker[Session], customer_id: str, channel: str, granted: bool) -> None:
+def _consent(
+    sm: sessionmaker[Session], customer_id: str, channel: str, address: str, granted: bool
+) -> None:
     with sm.begin() as session:
         record_consent(session, customer_id, purpose=OFFERS, channel=channel, granted=granted)
+        if granted:  # their own yes outweighs an erased customer's no on this address
+            lift_suppression(session, channel, address)
 
 
 def _release(sm: sessionmaker[Session], channel: str, address: str, message_id: str) -> None:
@@ -163,7 +168,9 @@ async def handle_message(
             # STOP / START on any channel: the customer's word on offers, recorded and confirmed
             # at once, whatever the dialogue was doing (WhatsApp answers its own, by Meta's rules).
             granted = is_start(clean)
-            await asyncio.to_thread(_consent, ctx.sessionmaker, customer_id, channel, granted)
+            await asyncio.to_thread(
+                _consent, ctx.sessionmaker, customer_id, channel, address, granted
+            )
             log.info(
                 "customer %s %s offers (%s)",
                 customer_id,

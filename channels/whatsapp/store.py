@@ -17,6 +17,7 @@ from profile_store.messages import (
     update_outbound,
 )
 from profile_store.models import Consent, utcnow
+from profile_store.privacy import is_suppressed, lift_suppression
 from profile_store.repository import (
     find_customer,
     record_consent,
@@ -60,6 +61,8 @@ def claim_and_consent(
         if not claim_inbound(session, CHANNEL, message_id, wa_id, customer_id):
             return False
         record_consent(session, customer_id, purpose=OFFERS, channel=CHANNEL, granted=granted)
+        if granted:  # a yes of their own outweighs an erased customer's no on this number
+            lift_suppression(session, CHANNEL, wa_id)
         return True
 
 
@@ -133,4 +136,6 @@ def offers_consent(sm: sessionmaker[Session], wa_id: str) -> tuple[str | None, b
                 .limit(1)
             )
 
+        if is_suppressed(session, CHANNEL, wa_id):
+            return customer.id, False  # an erased customer said no from this number
         return customer.id, bool(latest(Consent.channel == CHANNEL)) and bool(latest())

@@ -3,6 +3,7 @@ channels are linked, an opt-out given by email stops WhatsApp offers too."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.whatsapp.store import offers_consent
@@ -34,3 +35,23 @@ def test_an_opt_out_on_a_linked_channel_stops_whatsapp_offers(
     assert offers_consent(sessions, WA) == (by_mail, False), "the stricter word wins"
     consent(sessions, by_mail, "whatsapp", True)
     assert offers_consent(sessions, WA) == (by_mail, True), "a new yes on WhatsApp counts"
+
+
+def test_an_erased_customers_no_holds_until_the_number_says_yes_again(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAPPORT_SUPPRESSION_KEY", "a test key")
+    from channels.whatsapp.store import claim_and_consent
+    from profile_store.erasure import erase_everything
+
+    with sessions.begin() as s:
+        first = resolve_customer(s, "whatsapp", WA).id
+    consent(sessions, first, "whatsapp", False)
+    with sessions.begin() as s:
+        erase_everything(s, first, tracker_url=None, by="customer")
+    with sessions.begin() as s:
+        again = resolve_customer(s, "whatsapp", WA).id
+    consent(sessions, again, "whatsapp", True)  # e.g. a consent recorded by staff
+    assert offers_consent(sessions, WA) == (again, False), "the suppression list holds"
+    assert claim_and_consent(sessions, WA, "wamid.start-1", again, True)
+    assert offers_consent(sessions, WA) == (again, True), "their own START lifts it"
