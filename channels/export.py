@@ -11,17 +11,16 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import logging
 from typing import Any
 
 from aiohttp import web
 
 from channels.keys import sessionmaker_key, settings_key
+from profile_store.audit import AuditAction, record_access
 from profile_store.export import export_customer
 from profile_store.models import Customer
 from rapport.export_links import BadLink, read_export_token
 
-log = logging.getLogger(__name__)
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "Cache-Control": "no-store",
@@ -47,15 +46,15 @@ async def _export(request: web.Request) -> dict[str, Any] | BadLink:
         return exc
 
     def read() -> dict[str, Any] | None:
-        with request.app[sessionmaker_key]() as session:
+        with request.app[sessionmaker_key].begin() as session:
             if session.get(Customer, cid) is None:
                 return None
+            record_access(session, cid, AuditAction.EXPORT, by="customer")
             return export_customer(session, cid)
 
     found = await asyncio.to_thread(read)
     if found is None:
         return BadLink(expired=False)  # erased since, or merged into another customer
-    log.info("customer %s downloaded their export", cid)
     return found
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+import profile_store.audit  # noqa: F401  (its table refers to customers: merged too)
 import profile_store.email  # noqa: F401  (its tables refer to customers: merged too)
 import profile_store.messages  # noqa: F401  (idem)
 from profile_store.addresses import InvalidAddress, normalise_address

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from profile_store.audit import AuditAction, record_access
 from profile_store.db import make_engine, make_sessionmaker, migrate
 from profile_store.export import export_customer
 from profile_store.repository import find_customer, upsert_catalogue
@@ -75,6 +76,7 @@ def cmd_profile_export(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 1
         document = export_customer(session, customer.id)
+        record_access(session, customer.id, AuditAction.EXPORT, by=f"cli:{_login()}")
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")

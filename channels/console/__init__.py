@@ -11,7 +11,9 @@ Pages and API:
   POST /console/api/conversations/{id}/reply   {"text"}
   POST /console/api/conversations/{id}/facts   {"subject", "polarity", "stated", "reason"?}
   POST /console/api/conversations/{id}/unlink  {"channel", "address"} → the updated export
-  GET  /console/ws                      live events (messages, status changes, profile changes)
+  POST /console/api/conversations/{id}/erase   {"confirm": "<the customer's id>"}: erase them
+  GET  /console/api/audit               the latest access audit lines (views, changes, erasures)
+  GET  /console/ws                      live events (messages, status, profile changes, erasures)
 
 Login is throttled: after RAPPORT_LOGIN_MAX_FAILURES wrong passwords for one account (or
 RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS from one client address) within RAPPORT_LOGIN_WINDOW_S,
@@ -21,6 +23,10 @@ Every POST but login needs the session cookie (HttpOnly, SameSite=Strict) and th
 X-CSRF-Token header; every POST and the websocket refuse a foreign Origin. Staff may detach
 one of a customer's identities, never attach one: linking takes the code sent to the address,
 which only the customer has.
+
+Every view of a profile and every change staff make to one is written to the access audit
+(profile_store.audit) under the staff member's name; an erasure leaves only its own audit line,
+which names the customer as a keyed hash.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ from channels.handoff import (
 from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
 from channels.limits import LoginThrottle, in_minutes, whole_seconds
 from channels.rasa_client import RasaError
+from profile_store.audit import AuditAction, latest_audit, record_access
+from profile_store.erasure import erase_everything
 from profile_store.export import export_customer
 from profile_store.handoff import (
     StaffAccount,
@@ -71,6 +79,7 @@ from profile_store.handoff import (
 )
 from profile_store.linking import identities_of, unlink
 from profile_store.models import Customer, utcnow
+from profile_store.privacy import compact_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +125,11 @@ def _staff(request: web.Request) -> StaffSession | None:
 
 def _actor(session: StaffSession) -> Actor:
     return Actor("staff", session.staff_id, session.username, session.first_name)
+
+
+def _by(session: StaffSession) -> str:
+    """Who, in the words of the audit and link logs."""
+    return f"staff:{session.username}"
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -281,9 +295,10 @@ async def conversation(request: web.Request, session: StaffSession) -> web.Respo
     sm = request.app[sessionmaker_key]
 
     def read() -> dict[str, Any] | None:
-        with sm() as db:
+        with sm.begin() as db:
             if db.get(Customer, customer_id) is None:
                 return None
+            record_access(db, customer_id, AuditAction.VIEW_PROFILE, by=_by(session))
             current = conversation_of(db, customer_id)
             agent = db.get(StaffAccount, current.agent_id) if current and current.agent_id else None
             inbound = latest_inbound(db, customer_id)
@@ -363,15 +378,23 @@ async def reply(request: web.Request, session: StaffSession) -> web.Response:
 
 
 async def add_fact(request: web.Request, session: StaffSession) -> web.Response:
+    customer_id = request.match_info["customer_id"]
     body = await _json_body(request)
     await request.app[handoff_key].add_fact(
-        request.match_info["customer_id"],
+        customer_id,
         _actor(session),
         subject=_text(body, "subject"),
         polarity=_text(body, "polarity"),
         stated=_text(body, "stated"),
         reason=_text(body, "reason") or None,
     )
+    sm = request.app[sessionmaker_key]
+
+    def audit() -> None:
+        with sm.begin() as db:
+            record_access(db, customer_id, AuditAction.ADD_FACT, by=_by(session))
+
+    await asyncio.to_thread(audit)
     return web.json_response({"ok": True})
 
 
@@ -388,7 +411,7 @@ async def unlink_identity(request: web.Request, session: StaffSession) -> web.Re
         with sm.begin() as db:
             if db.get(Customer, customer_id) is None:
                 raise HandoffRefused("unknown_customer", "No such customer.", 404)
-            if not unlink(db, customer_id, channel, address, by=f"staff:{session.username}"):
+            if not unlink(db, customer_id, channel, address, by=_by(session)):
                 # unlink refuses both; with a second identity left, this one was not theirs.
                 if len(identities_of(db, customer_id)) > 1:
                     raise HandoffRefused(
@@ -397,11 +420,68 @@ async def unlink_identity(request: web.Request, session: StaffSession) -> web.Re
                 raise HandoffRefused(
                     "last_identity", "This is the customer's only identity; it stays.", 409
                 )
+            record_access(db, customer_id, AuditAction.UNLINK, by=_by(session))
             return export_customer(db, customer_id)
 
     profile = await asyncio.to_thread(write)
     request.app[handoff_key].hub.publish({"type": "profile", "customer_id": customer_id})
     return web.json_response(profile)
+
+
+async def erase(request: web.Request, session: StaffSession) -> web.Response:
+    """Erase the customer completely (profile, transcripts under every id they had), at once.
+
+    The body must repeat the customer's id: one click on the wrong customer erases nothing.
+    """
+    customer_id = request.match_info["customer_id"]
+    body = await _json_body(request)
+    if _text(body, "confirm") != customer_id:
+        raise HandoffRefused("not_confirmed", "To erase, give the customer's id in `confirm`.", 400)
+    settings = request.app[settings_key]
+    sm = request.app[sessionmaker_key]
+
+    def write() -> None:
+        with sm.begin() as db:
+            if db.get(Customer, customer_id) is None:
+                raise HandoffRefused("unknown_customer", "No such customer.", 404)
+            erase_everything(
+                db,
+                customer_id,
+                tracker_url=settings.tracker_db_url,
+                by=_by(session),
+                key=settings.suppression_key or None,
+            )
+            engine = db.get_bind()
+        # Committed: now no deleted byte may stay in a SQLite file.
+        compact_sqlite(engine)  # type: ignore[arg-type]
+
+    # Between two of the customer's turns, so that none of this conversation is written back.
+    async with request.app[conversation_key].customer_locks(customer_id):
+        await asyncio.to_thread(write)
+    # Not the id: the log outlives the customer. The audit line keeps a keyed hash.
+    log.info("a customer was erased by staff:%s from the console", session.username)
+    request.app[handoff_key].hub.publish({"type": "erased", "customer_id": customer_id})
+    return web.json_response({"erased": True})
+
+
+async def audit(request: web.Request, session: StaffSession) -> web.Response:
+    sm = request.app[sessionmaker_key]
+
+    def read() -> list[dict[str, Any]]:
+        with sm() as db:
+            return [
+                {
+                    "at": line.at.isoformat(),
+                    "by": line.by,
+                    "action": line.action,
+                    "customer_id": line.customer_id,
+                    "customer_name": line.customer_name,
+                    "customer_hash": line.customer_hash,
+                }
+                for line in latest_audit(db)
+            ]
+
+    return web.json_response({"lines": await asyncio.to_thread(read)})
 
 
 # --- live updates ----------------------------------------------------------------------
@@ -478,6 +558,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/console/api/logout", staff_only(logout, changes_state=True))
     app.router.add_get("/console/api/me", staff_only(me, changes_state=False))
     app.router.add_get("/console/api/queue", staff_only(queue, changes_state=False))
+    app.router.add_get("/console/api/audit", staff_only(audit, changes_state=False))
     base = "/console/api/conversations/{customer_id}"
     app.router.add_get(base, staff_only(conversation, changes_state=False))
     app.router.add_post(f"{base}/take", staff_only(take, changes_state=True))
@@ -486,5 +567,6 @@ def setup(app: web.Application) -> None:
     app.router.add_post(f"{base}/reply", staff_only(reply, changes_state=True))
     app.router.add_post(f"{base}/facts", staff_only(add_fact, changes_state=True))
     app.router.add_post(f"{base}/unlink", staff_only(unlink_identity, changes_state=True))
+    app.router.add_post(f"{base}/erase", staff_only(erase, changes_state=True))
     app.router.add_get("/console/ws", live)
     app.router.add_static("/console/static/", STATIC_DIR)

@@ -113,6 +113,10 @@ function onEvent(event) {
     if (isCurrent) openConversation(event.customer_id);
   } else if (event.type === "profile" && isCurrent) {
     openConversation(event.customer_id);
+  } else if (event.type === "erased") {
+    if (isCurrent) closeConversation();
+    refreshQueue();
+    if (!$("audit-panel").hidden) refreshAudit();
   }
 }
 
@@ -176,6 +180,7 @@ async function openConversation(customerId) {
     return;
   }
   state.current = data;
+  $("audit-panel").hidden = true;
   $("conversation").hidden = false;
   $("profile-panel").hidden = false;
   $("action-error").textContent = data.transcript_error || "";
@@ -271,6 +276,32 @@ async function act(path, body) {
   await openConversation(id);
 }
 
+function closeConversation() {
+  state.current = null;
+  $("conversation").hidden = true;
+  $("profile-panel").hidden = true;
+  renderQueue();
+}
+
+// Erasure cannot be undone: the server also wants the customer's id repeated in the body.
+$("erase").addEventListener("click", async () => {
+  if (!state.current) return;
+  const id = state.current.customer_id;
+  const name = state.current.profile.customer.name || `customer ${id.slice(0, 8)}`;
+  const question = `Erase ${name} and everything stored about them, transcripts included? `
+    + "This cannot be undone.";
+  if (!window.confirm(question)) return;
+  $("action-error").textContent = "";
+  try {
+    await api("POST", `/console/api/conversations/${encodeURIComponent(id)}/erase`, { confirm: id });
+  } catch (error) {
+    $("action-error").textContent = error.message;
+    return;
+  }
+  closeConversation();
+  refreshQueue();
+});
+
 $("take").addEventListener("click", () => act("take"));
 $("hand-back").addEventListener("click", () => act("hand_back"));
 $("close").addEventListener("click", () => act("close"));
@@ -293,5 +324,44 @@ $("fact-form").addEventListener("submit", async (event) => {
   });
   $("fact-form").reset();
 });
+
+// --- audit ---------------------------------------------------------------------------------
+
+function auditCustomer(line) {
+  if (line.customer_hash) return `erased customer (hash ${line.customer_hash.slice(0, 12)}…)`;
+  const short = line.customer_id ? line.customer_id.slice(0, 8) : "?";
+  return line.customer_name ? `${line.customer_name} (${short})` : `customer ${short}`;
+}
+
+async function refreshAudit() {
+  $("audit-error").textContent = "";
+  let data;
+  try {
+    data = await api("GET", "/console/api/audit");
+  } catch (error) {
+    if (error.status === 401) location.reload();
+    $("audit-error").textContent = error.message;
+    return;
+  }
+  $("audit-lines").replaceChildren(
+    ...data.lines.map((line) => {
+      const row = el("tr");
+      row.append(
+        el("td", new Date(line.at).toLocaleString()),
+        el("td", line.by),
+        el("td", line.action.replace("_", " ")),
+        el("td", auditCustomer(line)),
+      );
+      return row;
+    }),
+  );
+}
+
+$("show-audit").addEventListener("click", () => {
+  closeConversation();
+  $("audit-panel").hidden = false;
+  refreshAudit();
+});
+$("audit-refresh").addEventListener("click", refreshAudit);
 
 start();
