@@ -9,7 +9,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from bot.actions.context import catalogue, customer_id, in_transaction, latest_text, said_when
+from bot.actions.context import (
+    catalogue,
+    channel,
+    customer_id,
+    in_transaction,
+    latest_text,
+    said_when,
+)
 from bot.actions.facts import describe_habit
 from bot.actions.linking import identities_words, response_text
 from profile_store.linking import identities_of
@@ -131,5 +138,10 @@ class ActionSendExport(Action):
         await in_transaction(lambda s: ensure_customer(s, cid))
         settings = Settings.from_env()
         link = export_url(settings.gateway_public_url, settings.session_secret, cid)
-        dispatcher.utter_message(response="utter_export_ready", link=link, page=f"{link}/page")
+        if channel(tracker) == "email":
+            # By mail, the file itself comes attached (channels/email/channel.py).
+            dispatcher.utter_message(response="utter_export_attached", page=f"{link}/page")
+            dispatcher.utter_message(json_message={"rapport_export_file": True})
+        else:
+            dispatcher.utter_message(response="utter_export_ready", link=link, page=f"{link}/page")
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import time
 from collections import deque
@@ -24,6 +25,7 @@ from channels.email.parsing import InboundMail, MalformedMail, parse_mail
 from channels.email.rendering import Choice, choices_of, compose, match_choice, reply_subject
 from channels.rasa_client import RasaError
 from profile_store.email import latest_sent_email, record_sent_email, sent_email
+from profile_store.export import export_customer
 from profile_store.messages import claim_inbound, record_outbound, update_outbound
 from profile_store.repository import find_customer
 
@@ -70,6 +72,15 @@ class SenderRateLimit:
             for key in [k for k, v in self._times.items() if not v]:
                 del self._times[key]
         return True
+
+
+EXPORT_FILE_KEY = "rapport_export_file"  # bot/actions/review.py: attach the customer's export
+EXPORT_FILE = "my-data.json"
+
+
+def _asks_export_file(message: dict[str, Any]) -> bool:
+    custom = message.get("custom")
+    return isinstance(custom, dict) and bool(custom.get(EXPORT_FILE_KEY))
 
 
 @dataclass
@@ -164,6 +175,8 @@ class EmailChannel:
         key: str,
         remember: bool = True,
     ) -> None:
+        wants_export = any(_asks_export_file(m) for m in messages)
+        messages = [m for m in messages if not _asks_export_file(m)]
         reply = compose(
             shop_address=self.shop_address,
             shop_name=self.shop_name,
@@ -173,7 +186,22 @@ class EmailChannel:
             in_reply_to=mail.message_id,
             references=mail.references,
         )
+        if wants_export:
+            # The right of access by mail: the export itself, attached (bot/actions/review.py).
+            data = await asyncio.to_thread(self._export_of, mail.sender)
+            if data is not None:
+                reply.add_attachment(
+                    data, maintype="application", subtype="json", filename=EXPORT_FILE
+                )
         await self.send(mail.sender, reply, messages, key=key, remember=remember)
+
+    def _export_of(self, address: str) -> bytes | None:
+        with self.sessionmaker() as session:
+            customer = find_customer(session, f"{CHANNEL}:{address}")
+            if customer is None:
+                return None
+            export = export_customer(session, customer.id)
+        return json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
 
     async def send(
         self,

@@ -3,6 +3,7 @@ channel, and the file behind it is the export the CLI gives."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -64,5 +65,7 @@ async def test_by_email(link_stack: Stack, link_mail: Smarthost) -> None:
     async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port(link_stack)) as smtp:
         await smtp.sendmail(address, [SHOP], raw)
     [answer] = await link_mail.wait_for(address, 1)
-    data, _ = await fetch_export(plain_body(answer))
+    [attached] = [p for p in answer.iter_attachments() if p.get_filename() == "my-data.json"]
+    data = json.loads(attached.get_content())
     assert data == export_profile(link_stack, f"email:{address}")
+    assert "/export/" in plain_body(answer), "and the readable page"
