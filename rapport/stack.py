@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from rapport.settings import ROOT
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -50,6 +52,30 @@ def _get(url: str, timeout: float = 2.0) -> int:
         return 0
 
 
+def tracker_store_endpoint(url: str) -> str:
+    """The `tracker_store` section of Rasa's endpoints.yml for the database at `url` (SQLite or
+    PostgreSQL; Rasa's SQLTrackerStore connects to PostgreSQL with its own psycopg2)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {parsed.database}\n"
+    if backend != "postgresql":
+        raise ValueError(f"a stack's tracker store is SQLite or PostgreSQL, not {backend}")
+    lines = [
+        "tracker_store:",
+        "  type: SQL",
+        "  dialect: postgresql",
+        f"  url: {parsed.host or '127.0.0.1'}",
+        f"  port: {parsed.port or 5432}",
+        f"  db: {parsed.database}",
+    ]
+    if parsed.username:
+        lines.append(f"  username: {parsed.username}")
+    if parsed.password:
+        lines.append(f"  password: {json.dumps(parsed.password)}")  # JSON is YAML
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class Stack:
     workdir: Path
@@ -62,15 +88,14 @@ class Stack:
     model: Path = MODEL
     # The gateway's REST token, new for each stack; send rest_headers() with every REST call.
     rest_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The profile store and Rasa's tracker store: SQLite files in the workdir unless given
+    # (e.g. PostgreSQL databases, "postgresql+psycopg://user@host:port/name").
+    database_url: str = ""
+    tracker_db_url: str = ""
 
-    @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.workdir / 'profile.db'}"
-
-    @property
-    def tracker_db_url(self) -> str:
-        """Rasa's tracker store, the file the stack's endpoints.yml names."""
-        return f"sqlite:///{self.workdir / 'tracker.db'}"
+    def __post_init__(self) -> None:
+        self.database_url = self.database_url or f"sqlite:///{self.workdir / 'profile.db'}"
+        self.tracker_db_url = self.tracker_db_url or f"sqlite:///{self.workdir / 'tracker.db'}"
 
     @property
     def rasa_url(self) -> str:
@@ -140,8 +165,7 @@ class Stack:
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
-            f"  db: {self.workdir / 'tracker.db'}\n"
+            + tracker_store_endpoint(self.tracker_db_url)
         )
         self._spawn(
             "actions",

@@ -24,10 +24,16 @@ from tastes.reader import DEFAULT_DIR as READER_DIR
 
 
 @contextmanager
-def running_stack(name: str, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+def running_stack(
+    name: str,
+    extra_env: dict[str, str] | None = None,
+    *,
+    database_url: str = "",
+    tracker_db_url: str = "",
+) -> Iterator[Stack]:
     """A real stack in var/test-<name>-<pid>/, stopped and removed afterwards (its logs are kept
     with RAPPORT_KEEP_TEST_LOGS=1). The trained model, or the one RAPPORT_TEST_MODEL names (a
-    copy, while retraining)."""
+    copy, while retraining). Its databases are SQLite files there unless URLs are given."""
     if not RASA_BIN.exists():
         pytest.fail(f"{RASA_BIN} is missing: run `make setup` (make test does it for you)")
     model = Path(os.environ.get("RAPPORT_TEST_MODEL") or MODEL)
@@ -37,7 +43,13 @@ def running_stack(name: str, extra_env: dict[str, str] | None = None) -> Iterato
         pytest.fail(f"the fact reader is missing in {READER_DIR}: run `make train-facts`")
     workdir = ROOT / "var" / f"test-{name}-{os.getpid()}"
     shutil.rmtree(workdir, ignore_errors=True)
-    running = Stack(workdir=workdir, model=model, extra_env=extra_env or {}).start()
+    running = Stack(
+        workdir=workdir,
+        model=model,
+        extra_env=extra_env or {},
+        database_url=database_url,
+        tracker_db_url=tracker_db_url,
+    ).start()
     try:
         yield running
     finally:

@@ -1,17 +1,23 @@
 """The right to erasure on the real stack: a customer talks on the web chat and over REST (the two
 joined into one customer, as a link does), is erased with the CLI, and afterwards not one byte of
-their ids, addresses or words is left in the profile store's file nor in Rasa's tracker file."""
+their ids, addresses or words is left in the profile store nor in Rasa's tracker store: SQLite
+files searched byte for byte, then both stores on PostgreSQL searched row by row."""
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import subprocess
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
 from channels.webchat import web_address
 from profile_store.db import make_engine, make_sessionmaker
@@ -19,7 +25,7 @@ from profile_store.linking import merge_customers
 from profile_store.repository import find_customer
 from rapport.settings import ROOT
 from rapport.stack import Stack
-from tests.e2e.conftest import WebChatCustomer, export_profile, texts
+from tests.e2e.conftest import WebChatCustomer, export_profile, running_stack, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -62,14 +68,103 @@ def raw_files(url: str) -> bytes:
     return raw + b"\n" + dump.encode()
 
 
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode()
+    return json.dumps(value, ensure_ascii=False, default=str).encode()
+
+
+def every_row(url: str) -> bytes:
+    """Every row of every table of a PostgreSQL database, as text (binary columns as they are)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = conn.execute(
+                text(
+                    "select table_schema, table_name from information_schema.tables"
+                    " where table_type = 'BASE TABLE'"
+                    " and table_schema not in ('pg_catalog', 'information_schema')"
+                    " order by 1, 2"
+                )
+            ).all()
+            assert tables, f"no table in {url}"
+            lines = [f"-- {schema}.{name}".encode() for schema, name in tables]
+            for schema, name in tables:
+                for row in conn.execute(text(f'select * from "{schema}"."{name}"')):
+                    lines.append(b"\t".join(_as_bytes(value) for value in row))
+    finally:
+        engine.dispose()
+    return b"\n".join(lines)
+
+
 def found(needles: list[str], haystack: bytes) -> list[str]:
     lowered = haystack.lower()
     return [n for n in needles if n.lower().encode() in lowered]
 
 
+POSTGRES_ADMIN_URL = os.environ.get(
+    "RAPPORT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@contextmanager
+def fresh_database(admin: Engine, role: str) -> Iterator[str]:
+    """A new PostgreSQL database, dropped afterwards (whoever is still connected)."""
+    name = f"rapport_e2e_{role}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'drop database if exists "{name}" with (force)'))
+
+
+@pytest.fixture
+def postgres_stack() -> Iterator[Stack]:
+    """A stack of its own whose profile store and Rasa tracker store are two fresh databases on
+    the machine's PostgreSQL server (skipped, with the reason, where there is none)."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc.__class__.__name__}")
+    try:
+        with (
+            fresh_database(admin, "profile") as profile_url,
+            fresh_database(admin, "tracker") as tracker_url,
+            running_stack(
+                "erasure-postgres", database_url=profile_url, tracker_db_url=tracker_url
+            ) as running,
+        ):
+            yield running
+    finally:
+        admin.dispose()
+
+
 async def test_an_erased_customer_leaves_no_byte_in_the_profile_store_nor_in_the_tracker(
     stack: Stack,
 ) -> None:
+    await talk_erase_and_search(stack, raw_files)
+
+
+async def test_on_postgresql_an_erased_customer_leaves_no_row_in_either_database(
+    postgres_stack: Stack,
+) -> None:
+    # Both stores really are on PostgreSQL: the URLs our processes read, and Rasa's endpoints.
+    assert postgres_stack.database_url.startswith("postgresql+psycopg://")
+    assert postgres_stack.tracker_db_url.startswith("postgresql+psycopg://")
+    endpoints = (postgres_stack.workdir / "endpoints.yml").read_text()
+    assert "dialect: postgresql" in endpoints, endpoints
+    await talk_erase_and_search(postgres_stack, every_row)
+
+
+async def talk_erase_and_search(stack: Stack, dump: Callable[[str], bytes]) -> None:
+    """The customer talks on two channels and is erased; `dump` reads a store (its URL) whole."""
     nonce = uuid.uuid4().hex[:10]
     rest_sender = f"erasure-{nonce}"
     order = f"good morning, my order reference is {nonce}"
@@ -124,7 +219,7 @@ async def test_an_erased_customer_leaves_no_byte_in_the_profile_store_nor_in_the
         *WEB_WORDS,
         *REST_WORDS,
     ]
-    before = raw_files(stack.database_url) + raw_files(stack.tracker_db_url)
+    before = dump(stack.database_url) + dump(stack.tracker_db_url)
     # Each is there before (but the session id, which only its hash ever stands for).
     assert set(found(needles, before)) == set(needles) - {session_id}
 
@@ -139,8 +234,8 @@ async def test_an_erased_customer_leaves_no_byte_in_the_profile_store_nor_in_the
     assert f"erased customer {web_id}" in erased.stdout
     assert "of 2 sender id(s)" in erased.stdout, erased.stdout
 
-    profile_bytes = raw_files(stack.database_url)
-    tracker_bytes = raw_files(stack.tracker_db_url)
+    profile_bytes = dump(stack.database_url)
+    tracker_bytes = dump(stack.tracker_db_url)
     assert found(needles, profile_bytes) == []
     assert found(needles, tracker_bytes) == []
     # The files read are the stack's own: somebody else's words are still there.
