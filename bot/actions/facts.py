@@ -184,6 +184,9 @@ class ActionReadFacts(ValidationAction):
             facts = await asyncio.to_thread(reader.read, text, vocabulary, today())
         name = name_from(tracker) if intent not in NOT_READ_FOR_FACTS else None
         if name:
+            # "hi, I'm Ottoline": the customer's name is no food they like.
+            words = {w.casefold() for w in name.split()}
+            facts = [f for f in facts if not set(f.subject.casefold().split()) <= words]
             # Whatever the intent ("hi I'm Marie, I love Comté"): the name first, then the facts.
             await keep_name(tracker, name)
             response = "utter_name_noted_briefly" if facts else "utter_name_noted"

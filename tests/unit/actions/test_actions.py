@@ -149,3 +149,16 @@ def test_the_action_server_registers_every_action_the_domain_declares() -> None:
     executor.register_package("bot.actions")
     domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
     assert set(domain["actions"]) <= set(executor.actions)
+
+
+async def test_a_name_is_never_read_as_a_food(shop: sessionmaker[Session]) -> None:
+    out = await say(
+        "hi, I'm Ottoline",
+        intent="give_name",
+        entities=[{"entity": "name", "value": "Ottoline"}],
+        then=ActionSaveName(),
+    )
+    assert "utter_fact_noted" not in responses(out)
+    assert "utter_fact_to_confirm" not in responses(out)
+    with shop.begin() as s:
+        assert s.scalar(select(func.count()).select_from(Preference)) == 0
