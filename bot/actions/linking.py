@@ -106,6 +106,14 @@ def _current(tracker: Tracker) -> tuple[str, str] | None:
         return via, address
 
 
+def _unproven_mail(tracker: Tracker) -> bool:
+    """A mail whose sender no relay verified (SPF/DKIM/DMARC): its From may be forged, so it
+    may not link anything (a forger would bind their own address to someone else's profile)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    proven = isinstance(metadata, dict) and metadata.get("authenticated") is True
+    return channel(tracker) == "email" and not proven
+
+
 class ActionLinkIdentity(Action):
     """Ask for the address, or have a code sent to it."""
 
@@ -115,6 +123,9 @@ class ActionLinkIdentity(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if _unproven_mail(tracker):
+            dispatcher.utter_message(response="utter_link_not_by_mail")
+            return []
         text = latest_text(tracker)
         found = [a for a in addresses_in(text) if a[0] in LINKABLE_CHANNELS]
         if not found:
@@ -180,6 +191,9 @@ class ActionCheckLinkCode(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if _unproven_mail(tracker):
+            dispatcher.utter_message(response="utter_link_not_by_mail")
+            return []
         code = code_in(latest_text(tracker))
         cid = customer_id(tracker)
         if code is None:
@@ -217,6 +231,9 @@ class ActionUnlinkIdentity(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if _unproven_mail(tracker):
+            dispatcher.utter_message(response="utter_link_not_by_mail")
+            return []
         text = latest_text(tracker)
         cid = customer_id(tracker)
         named = addresses_in(text)

@@ -178,3 +178,27 @@ async def test_unlink_keeps_the_facts_and_never_the_last_identity(
     assert [i["channel"] for i in profile["identities"]] == ["web"]
     assert [p["subject"] for p in profile["preferences"]] == ["walnuts"]
     assert [x["action"] for x in profile["links"]] == ["link", "unlink"]
+
+
+async def test_nothing_is_linked_by_a_mail_whose_sender_nobody_proved(
+    shop: sessionmaker[Session],
+) -> None:
+    with shop.begin() as s:
+        cid = resolve_customer(s, "email", "victim@example.org").id
+    for action, text in (
+        (ActionLinkIdentity(), "link my email attacker@example.net"),
+        (ActionCheckLinkCode(), "the code is 123456"),
+        (ActionUnlinkIdentity(), "unlink my email"),
+    ):
+        said = await run(action, cid, text, channel="email", address="victim@example.org")
+        assert [m.get("response") for m in said] == ["utter_link_not_by_mail"]
+
+
+async def test_a_mail_the_relay_proved_may_ask_for_a_link(shop: sessionmaker[Session]) -> None:
+    with shop.begin() as s:
+        cid = resolve_customer(s, "email", "jo@example.org").id
+    t = tracker(cid, "link my whatsapp +44 7700 900777", channel="email", address="jo@example.org")
+    t.latest_message["metadata"]["authenticated"] = True
+    dispatcher = CollectingDispatcher()
+    await ActionLinkIdentity().run(dispatcher, t, DOMAIN)
+    assert LINK_CODE_KEY in dispatcher.messages[0]["custom"]
