@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.keys import sessionmaker_key, settings_key
 from profile_store.models import utcnow
 from profile_store.privacy import make_tracker_engine
-from profile_store.retention import prune_transcripts
+from profile_store.retention import forget_expired_health_facts, prune_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,12 @@ def prune_once(
     days: int,
     now: datetime | None = None,
 ) -> dict[str, int]:
+    now = now or utcnow()
     with sessions.begin() as session:
-        return prune_transcripts(session, tracker, now=now or utcnow(), days=days)
+        counts = prune_transcripts(session, tracker, now=now, days=days)
+        # Health facts kept for one conversation only (no consent to keep them) go too.
+        counts["health_facts_forgotten"] = forget_expired_health_facts(session, now=now)
+        return counts
 
 
 async def _prune_daily(sessions: sessionmaker[Session], tracker: Engine, days: int) -> None:

@@ -290,6 +290,22 @@ def habits(session: Session, customer_id: str) -> list[Habit]:
     )
 
 
+# Consent purposes beyond offers: keeping health-related facts beyond the conversation.
+HEALTH_FACTS = "health_facts"
+HEALTH_REASONS = frozenset({"allergy", "intolerance", "health"})
+
+
+def latest_consent(session: Session, customer_id: str, purpose: str) -> bool | None:
+    """The customer's latest word on a purpose, on any channel; None if they never said."""
+    latest = session.scalars(
+        select(Consent)
+        .where(Consent.customer_id == customer_id, Consent.purpose == purpose)
+        .order_by(Consent.at.desc(), Consent.id.desc())
+        .limit(1)
+    ).first()
+    return None if latest is None else latest.granted
+
+
 def record_consent(
     session: Session, customer_id: str, *, purpose: str, channel: str, granted: bool
 ) -> Consent:

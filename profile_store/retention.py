@@ -4,20 +4,23 @@ Transcripts are what was said and where it went: Rasa's tracker events (every me
 customer's and ours), the inbound and outbound message logs (addresses, ids, delivery status),
 the mails we sent (subject, numbered choices) and linking requests (addresses a code went to).
 Facts (preferences, habits, consents, offers, identities, the link log) stay until the customer
-corrects them or asks for erasure.
+corrects them or asks for erasure, except health facts kept for one conversation only (no
+consent to keep them: bot/actions/health_consent.py), forgotten once their time is past.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from profile_store.email import SentEmail
 from profile_store.linking import LinkRequest
 from profile_store.messages import InboundMessage, OutboundMessage
+from profile_store.models import Preference
 from profile_store.privacy import TRACKER_EVENTS_TABLE, has_tracker_events, secure_delete
+from profile_store.repository import HEALTH_FACTS, HEALTH_REASONS, latest_consent
 
 DEFAULT_DAYS = 180
 
@@ -52,6 +55,26 @@ def prune_transcripts(
         0 if tracker_engine is None else prune_tracker(tracker_engine, before=cutoff)
     )
     return counts
+
+
+def forget_expired_health_facts(session: Session, *, now: datetime) -> int:
+    """Delete the health facts (allergy, intolerance, health) whose time is past, of customers
+    who did not agree to keep such facts: used for one conversation, then forgotten."""
+    expired = session.scalars(
+        select(Preference).where(
+            Preference.until.is_not(None),
+            Preference.until < now,
+            Preference.reason.in_(HEALTH_REASONS),
+        )
+    ).all()
+    owners = {p.customer_id for p in expired}
+    keepers = {c for c in owners if latest_consent(session, c, HEALTH_FACTS) is True}
+    gone = [p for p in expired if p.customer_id not in keepers]
+    with secure_delete(session):
+        for pref in gone:
+            session.delete(pref)
+        session.flush()
+    return len(gone)
 
 
 def prune_tracker(engine: Engine, *, before: datetime) -> int:

@@ -133,7 +133,7 @@ def _login() -> str:
 def cmd_retention_prune(settings: Settings, args: argparse.Namespace) -> int:
     from profile_store.models import utcnow
     from profile_store.privacy import make_tracker_engine
-    from profile_store.retention import prune_transcripts
+    from profile_store.retention import forget_expired_health_facts, prune_transcripts
 
     days = settings.transcript_retention_days if args.days is None else args.days
     if days < 1:
@@ -143,7 +143,9 @@ def cmd_retention_prune(settings: Settings, args: argparse.Namespace) -> int:
     tracker = make_tracker_engine(settings.tracker_db_url)
     try:
         with make_sessionmaker(engine).begin() as session:
-            counts = prune_transcripts(session, tracker, now=utcnow(), days=days)
+            now = utcnow()
+            counts = prune_transcripts(session, tracker, now=now, days=days)
+            counts["health_facts_forgotten"] = forget_expired_health_facts(session, now=now)
     finally:
         tracker.dispose()
         engine.dispose()

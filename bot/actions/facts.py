@@ -14,6 +14,8 @@ The intent's own action follows (a greeting, an answer, offers).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -32,9 +34,17 @@ from bot.actions.context import (
     today,
 )
 from bot.actions.greeting import keep_name, name_from
+from bot.actions.health_consent import ASKED_SLOT as HEALTH_ASKED
+from bot.actions.health_consent import ask_to_keep, is_health_fact, kept_until
 from bot.actions.pending import ask, clear_pending, confirming, pending
 from bot.actions.profiling import ask_one_question
-from profile_store.repository import ensure_customer, record_habit, record_preference
+from profile_store.repository import (
+    HEALTH_FACTS,
+    ensure_customer,
+    latest_consent,
+    record_habit,
+    record_preference,
+)
 from tastes import (
     StatedFact,
     StatedHabit,
@@ -99,11 +109,16 @@ def _unique_habits(found: list[StatedHabit]) -> list[StatedHabit]:
 
 def _save(
     session: Session, tracker: Tracker, facts: list[StatedFact], habits: list[StatedHabit]
-) -> None:
+) -> Kept:
+    """Store facts and habits; health facts beyond the conversation only with consent."""
     cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
     ensure_customer(session, cid)
+    consent = latest_consent(session, cid, HEALTH_FACTS)
+    now = datetime.now(UTC)
+    kept = Kept(consent)
     for fact in facts:
-        record_preference(
+        health = is_health_fact(fact.polarity, fact.reason)
+        pref = record_preference(
             session,
             cid,
             subject=fact.subject,
@@ -115,8 +130,11 @@ def _save(
             channel=via,
             conversation_id=conv,
             member=fact.member,
-            until=fact.until,
+            until=kept_until(fact.until, now, consent) if health else fact.until,
         )
+        if health and consent is not True:
+            own = fact.until.isoformat() if fact.until else None
+            kept.for_now.append(((pref.id, own), describe(fact)))
     for habit in habits:
         record_habit(
             session,
@@ -128,6 +146,22 @@ def _save(
             channel=via,
             conversation_id=conv,
         )
+    return kept
+
+
+@dataclass
+class Kept:
+    """What _save kept for this conversation only, waiting for the customer's consent."""
+
+    consent: bool | None
+    for_now: list[tuple[tuple[int, str | None], str]] = field(default_factory=list)
+
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The question whether to keep them, when they never answered it."""
+        if not self.for_now or self.consent is not None:
+            return []
+        stored = [ids for ids, _ in self.for_now]
+        return ask_to_keep(dispatcher, tracker, stored, self.for_now[0][1])
 
 
 def _and(parts: list[str]) -> str:
@@ -143,14 +177,16 @@ async def _note(
     """Store the sure facts and habits, and ask about the unsure facts."""
     sure = [f for f in facts if f.confident]
     unsure = [f for f in facts if not f.confident]
+    kept = Kept(None)
     if sure or habits:
-        await in_transaction(lambda s: _save(s, tracker, sure, habits))
+        kept = await in_transaction(lambda s: _save(s, tracker, sure, habits))
     for fact in sure:
         dispatcher.utter_message(response="utter_fact_noted", fact=describe(fact))
     for habit in habits:
         dispatcher.utter_message(response="utter_habit_noted", habit=describe_habit(habit))
     if not unsure:
-        return []
+        # One question at a time: whether to keep a health fact, when none other is open.
+        return [] if confirming(tracker) else kept.ask(dispatcher, tracker)
     # One question at a time, avoids first: a yes or a no then answers exactly one fact. Facts
     # already waiting keep their turn; if no question about them is open (offers came in
     # between), the first is asked again now.
@@ -213,8 +249,10 @@ class ActionSaveTastes(Action):
             dispatcher.utter_message(response="utter_taste_not_understood")
             return []
         events = await _note(dispatcher, tracker, [], household)
-        if confirming(tracker):
-            return events  # the question "just to be sure" is the last word
+        if confirming(tracker) or tracker.get_slot(HEALTH_ASKED):
+            return (
+                events  # one question at a time  # the question "just to be sure" is the last word
+            )
         return [*events, *await ask_one_question(dispatcher, tracker)]
 
 
@@ -232,8 +270,8 @@ class ActionSaveHabit(Action):
             dispatcher.utter_message(response="utter_habit_not_understood")
             return []
         events = await _note(dispatcher, tracker, [], habits)
-        if confirming(tracker):
-            return events
+        if confirming(tracker) or tracker.get_slot(HEALTH_ASKED):
+            return events  # one question at a time
         return [*events, *await ask_one_question(dispatcher, tracker)]
 
 
@@ -251,12 +289,13 @@ class ActionConfirmFacts(Action):
             dispatcher.utter_message(response="utter_fact_dropped")
             return clear_pending()
         first, rest = queue[0], queue[1:]
+        kept = Kept(None)
         if _intent(tracker) == "affirm":
-            await in_transaction(lambda s: _save(s, tracker, [first], []))
+            kept = await in_transaction(lambda s: _save(s, tracker, [first], []))
             dispatcher.utter_message(response="utter_fact_noted", fact=describe(first))
         else:
             dispatcher.utter_message(response="utter_fact_dropped")
         if rest:
             dispatcher.utter_message(response="utter_fact_to_confirm", fact=describe(rest[0]))
             return ask(rest)
-        return clear_pending()
+        return [*clear_pending(), *kept.ask(dispatcher, tracker)]

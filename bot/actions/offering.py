@@ -12,11 +12,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions.context import catalogue, channel, conversation_id, customer_id, in_transaction
 from bot.actions.context import today as current_day
+from bot.actions.health_consent import ASKED_SLOT as HEALTH_ASKED
 from bot.actions.pending import close_question, pending
 from bot.actions.profiling import ask_one_question
 from offers.catalogue import Catalogue
@@ -30,11 +30,11 @@ from offers.ranking import (
     rank_offers,
 )
 from offers.reasons import explain, narrowing_note
-from profile_store.models import Consent
 from profile_store.repository import (
     active_preferences,
     ensure_customer,
     habits,
+    latest_consent,
     offer_events,
     record_offer_event,
 )
@@ -98,13 +98,13 @@ def facts_of(session: Session, cid: str) -> list[Fact]:
 def consents_to_offers(session: Session, cid: str) -> bool:
     """The latest word on offers, on any channel, decides; no word yet means the customer may
     ask for offers in conversation."""
-    latest = session.scalars(
-        select(Consent)
-        .where(Consent.customer_id == cid, Consent.purpose == OFFERS_PURPOSE)
-        .order_by(Consent.at.desc(), Consent.id.desc())
-        .limit(1)
-    ).first()
-    return True if latest is None else latest.granted
+    return latest_consent(session, cid, OFFERS_PURPOSE) is not False
+
+
+def offers_take_the_floor() -> list[EventType]:
+    """Offers are now the open question: a fact waiting for a yes, or the question whether to
+    keep a health fact, is asked again with the next one."""
+    return [*close_question(), SlotSet(HEALTH_ASKED, None)]
 
 
 def waiting_avoids(tracker: Tracker, now: datetime) -> list[Fact]:
@@ -186,7 +186,7 @@ class ActionOffer(Action):
         view = await in_transaction(lambda s: customer_view(s, cid))
         if not view.consent:
             dispatcher.utter_message(response="utter_offers_paused")
-            return [SlotSet(LAST_OFFERS_SLOT, []), *close_question()]
+            return [SlotSet(LAST_OFFERS_SLOT, []), *offers_take_the_floor()]
         semantic = await semantic_for(cat)
         day = current_day()
         ranked = rank_offers(
@@ -203,7 +203,7 @@ class ActionOffer(Action):
             # Nothing fits: the moment to learn one more thing (progressive profiling).
             return [
                 SlotSet(LAST_OFFERS_SLOT, []),
-                *close_question(),
+                *offers_take_the_floor(),
                 *await ask_one_question(dispatcher, tracker, open_only=True),
             ]
         shown = [r.offer.id for r in ranked]
@@ -219,7 +219,7 @@ class ActionOffer(Action):
         # so the next ones fit better.
         return [
             SlotSet(LAST_OFFERS_SLOT, shown),
-            *close_question(),
+            *offers_take_the_floor(),
             *await ask_one_question(dispatcher, tracker, open_only=True),
         ]
 

@@ -3,6 +3,8 @@ take effect at once and are confirmed; the offers stop in conversation too."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from channels.webchat import web_address
@@ -32,3 +34,19 @@ async def test_stop_on_the_web_chat_stops_offers_at_once_and_start_brings_them_b
         assert any("buttons" in r or "quick_replies" in r for r in again), again
     finally:
         await customer.close()
+
+
+async def test_an_allergy_is_kept_beyond_the_conversation_only_after_a_yes(stack: Stack) -> None:
+    customer = WebChatCustomer(stack.gateway_url)
+    session_id = await customer.connect()
+    try:
+        said = texts(await customer.tell("I'm allergic to walnuts"))
+        assert "Shall I remember" in said
+        assert "only today" in texts(await customer.say("no"))
+    finally:
+        await customer.close()
+    profile = export_profile(stack, f"web:{web_address(session_id)}")
+    [walnuts] = [p for p in profile["preferences"] if "walnut" in p["subject"].lower()]
+    until = datetime.fromisoformat(walnuts["until"].replace("Z", "+00:00"))
+    assert until - datetime.now(UTC) <= timedelta(hours=3), "kept for this conversation only"
+    assert [(c["purpose"], c["granted"]) for c in profile["consents"]] == [("health_facts", False)]

@@ -70,7 +70,7 @@ async def test_name_greeting_and_session_start(shop: sessionmaker[Session]) -> N
     out = await run(ActionGreet(), "/greet", intent="greet")
     assert responses(out)[0] == "utter_greet_known" and out[0]["name"] == "Philippe"
     events = [e["event"] for e in await run(ActionSessionStart(), "")]
-    assert [e["event"] for e in events] == ["session_started", *["slot"] * 5, "action"]
+    assert [e["event"] for e in events] == ["session_started", *["slot"] * 7, "action"]
     assert events[1] == {**events[1], "name": "customer_name", "value": "Philippe"}
 
 

@@ -15,7 +15,7 @@ from bot.actions.facts import ActionConfirmFacts, ActionSaveHabit, _note
 from bot.actions.greeting import ActionGreet, ActionSessionStart
 from bot.actions.profiling import Known, next_question
 from profile_store.export import export_customer
-from profile_store.repository import ensure_customer, set_name
+from profile_store.repository import ensure_customer, record_consent, set_name
 from tastes import StatedFact
 from tests.unit.actions.conftest import say, tracker
 
@@ -96,6 +96,9 @@ async def test_an_unsure_fact_waits_for_a_yes(shop: sessionmaker[Session]) -> No
 
 
 async def test_a_confirmed_fact_keeps_its_member_and_end_date(shop: sessionmaker[Session]) -> None:
+    with shop.begin() as s:  # they agreed to health facts being kept (test_health_consent.py)
+        ensure_customer(s, "cust-1")
+        record_consent(s, "cust-1", purpose="health_facts", channel="web", granted=True)
     _, slots, messages = await note([WALNUTS_UNTIL_SUNDAY])
     assert "your husband" in messages[0]["fact"]
     json.dumps(slots)  # a slot value must be JSON
