@@ -164,10 +164,6 @@ class Kept:
         return ask_to_keep(dispatcher, tracker, stored, self.for_now[0][1])
 
 
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 async def _note(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,

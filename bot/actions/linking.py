@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from bot.actions.context import channel, customer_id, in_transaction, latest_text
+from offers.reasons import join_and
 from profile_store.addresses import InvalidAddress, normalise_address
 from profile_store.linking import (
     CODE_TTL,
@@ -79,10 +80,6 @@ def where(identity_channel: str, address: str) -> str:
     if identity_channel == "web":
         return "the chat on our website"
     return "this chat"
-
-
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def response_text(domain: dict[str, Any], name: str, **values: Any) -> str:
@@ -219,7 +216,7 @@ class ActionCheckLinkCode(Action):
 
 
 def identities_words(identities: list[Identity]) -> str:
-    return _and([where(i.channel, i.address) for i in identities])
+    return join_and([where(i.channel, i.address) for i in identities])
 
 
 class ActionUnlinkIdentity(Action):
