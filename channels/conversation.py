@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.erasure import Erasures, erasure_asked
 from channels.handoff import CUSTOMER, Handoff
-from channels.keywords import STARTED, STOPPED, is_start, is_stop
+from channels.keywords import STARTED, STOPPED, opt_word
 from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient, RasaError
 from profile_store.handoff import ConversationStatus
@@ -158,16 +158,10 @@ async def handle_message(
         if customer_id is None:
             log.info("duplicate message %s from %s:%s ignored", message_id, channel, address)
             return []
-        metadata = {
-            **extra_metadata,
-            "channel": channel,
-            "address": address,
-            "message_id": message_id,
-        }
-        if is_stop(clean) or is_start(clean):
+        granted = opt_word(clean)
+        if granted is not None:
             # STOP / START on any channel: the customer's word on offers, recorded and confirmed
             # at once, whatever the dialogue was doing (WhatsApp answers its own, by Meta's rules).
-            granted = is_start(clean)
             await asyncio.to_thread(
                 _consent, ctx.sessionmaker, customer_id, channel, address, granted
             )
@@ -178,6 +172,12 @@ async def handle_message(
                 channel,
             )
             return [{"recipient_id": customer_id, "text": STARTED if granted else STOPPED}]
+        metadata = {
+            **extra_metadata,
+            "channel": channel,
+            "address": address,
+            "message_id": message_id,
+        }
         async with ctx.customer_locks(customer_id):
             handoff = ctx.handoff
             status = ConversationStatus.BOT

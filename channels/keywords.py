@@ -35,12 +35,10 @@ def keyword(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", bare).split())
 
 
-def is_stop(text: str | None) -> bool:
-    return bool(text) and keyword(text or "") in STOP_WORDS
-
-
-def is_start(text: str | None) -> bool:
-    return bool(text) and keyword(text or "") in START_WORDS
+def opt_word(text: str | None) -> bool | None:
+    """True for START, False for STOP, None for any other message (one reading of the text)."""
+    word = keyword(text or "")
+    return True if word in START_WORDS else False if word in STOP_WORDS else None
 
 
 STOPPED = (

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.conversation import ConversationContext, RejectedMessage, handle_message
-from channels.keywords import is_start, is_stop
+from channels.keywords import opt_word
 from channels.rasa_client import RasaError
 from channels.whatsapp import policy, store
 from channels.whatsapp.graph import GraphClient, GraphError
@@ -166,8 +166,8 @@ class WhatsAppChannel:
                     message, "unsupported", [policy.unsupported_reply(message.kind)], cid
                 )
             return
-        if message.kind == "text" and (is_stop(message.text) or is_start(message.text)):
-            granted = is_start(message.text)
+        granted = opt_word(message.text) if message.kind == "text" else None
+        if granted is not None:
             if await asyncio.to_thread(store.claim_and_consent, sm, wa_id, mid, cid, granted):
                 log.info(
                     "customer %s %s offers on WhatsApp",

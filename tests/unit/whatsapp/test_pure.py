@@ -185,19 +185,19 @@ def test_template_message_has_the_documented_shape() -> None:
     "text", ["STOP", "stop", " Stop! ", "Unsubscribe", "opt-out", "ARRÊT", "Stop all"]
 )
 def test_stop_variants(text: str) -> None:
-    assert keywords.is_stop(text)
+    assert keywords.opt_word(text) is False
 
 
 @pytest.mark.parametrize("text", ["stop sending me liver", "don't stop", "I love stopping by", ""])
 def test_sentences_mentioning_stop_are_not_opt_outs(text: str) -> None:
-    assert not keywords.is_stop(text)
+    assert keywords.opt_word(text) is not False
 
 
 def test_start_variants() -> None:
     assert (
-        keywords.is_start("START")
-        and keywords.is_start("Subscribe.")
-        and not keywords.is_start("go")
+        keywords.opt_word("START") is True
+        and keywords.opt_word("Subscribe.") is True
+        and keywords.opt_word("go") is not True
     )
 
 
