@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from channels.rasa_client import custom_payload
 from profile_store.erasure import ErasureReport, erase_everything
 from profile_store.privacy import compact_sqlite
 
@@ -29,8 +30,7 @@ def erasure_asked(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
     """The turn's messages with the erasure request made readable, and whether it was asked."""
     out, asked = [], False
     for message in messages:
-        custom = message.get("custom")
-        payload = custom.get(ERASE_KEY) if isinstance(custom, dict) else None
+        payload = custom_payload(message, ERASE_KEY)
         if not isinstance(payload, dict):
             out.append(message)
             continue

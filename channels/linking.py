@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from channels.rasa_client import custom_payload
 from profile_store.linking import LinkRequest, issue_code
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,7 @@ class LinkCodes:
         """The turn's messages, each code request sent and replaced by what the customer reads."""
         out = []
         for message in messages:
-            custom = message.get("custom")
-            payload = custom.get(LINK_CODE_KEY) if isinstance(custom, dict) else None
+            payload = custom_payload(message, LINK_CODE_KEY)
             if not isinstance(payload, dict):
                 out.append(message)
                 continue

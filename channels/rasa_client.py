@@ -10,6 +10,13 @@ import aiohttp
 log = logging.getLogger(__name__)
 
 
+def custom_payload(message: dict[str, Any], key: str) -> Any:
+    """What a bot message's `custom` payload holds under `key` (a request of the actions to the
+    gateway, such as sending a linking code), or None."""
+    custom = message.get("custom")
+    return custom.get(key) if isinstance(custom, dict) else None
+
+
 class RasaError(Exception):
     """Rasa did not give a usable answer; the customer is asked to retry."""
 

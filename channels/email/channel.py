@@ -23,7 +23,7 @@ from channels.conversation import (
 from channels.email.outbound import SendFailed, Smarthost
 from channels.email.parsing import InboundMail, MalformedMail, parse_mail
 from channels.email.rendering import Choice, choices_of, compose, match_choice, reply_subject
-from channels.rasa_client import RasaError
+from channels.rasa_client import RasaError, custom_payload
 from profile_store.email import latest_sent_email, record_sent_email, sent_email
 from profile_store.export import export_customer
 from profile_store.messages import claim_inbound, record_outbound, update_outbound
@@ -79,8 +79,7 @@ EXPORT_FILE = "my-data.json"
 
 
 def _asks_export_file(message: dict[str, Any]) -> bool:
-    custom = message.get("custom")
-    return isinstance(custom, dict) and bool(custom.get(EXPORT_FILE_KEY))
+    return bool(custom_payload(message, EXPORT_FILE_KEY))
 
 
 @dataclass
