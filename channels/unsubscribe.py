@@ -11,10 +11,6 @@ RFC 8058 requires.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hashlib
-import hmac
 import html
 import logging
 
@@ -24,42 +20,26 @@ from channels.keys import sessionmaker_key, settings_key
 from channels.keywords import STOPPED
 from profile_store.addresses import InvalidAddress, normalise_address
 from profile_store.repository import record_consent, resolve_customer
+from rapport.signing import sign, unsign
 
 log = logging.getLogger(__name__)
 
 _CONTEXT = b"rapport/unsubscribe/v1:"
-_MAC_BYTES = 16
 PURPOSE = "offers"
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(secret: str, payload: bytes) -> bytes:
-    return hmac.new(secret.encode(), _CONTEXT + payload, hashlib.sha256).digest()[:_MAC_BYTES]
-
-
 def unsubscribe_token(secret: str, channel: str, address: str) -> str:
-    payload = f"{channel}:{address}".encode()
-    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+    return sign(secret, _CONTEXT, f"{channel}:{address}".encode())
 
 
 def read_token(secret: str, token: str) -> tuple[str, str] | None:
     """(channel, address) of a token this gateway signed, else None."""
-    body, _, mac = token.partition(".")
+    payload = unsign(secret, _CONTEXT, token)
     try:
-        payload, given = _unb64(body), _unb64(mac)
-        channel, sep, address = payload.decode().partition(":")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        channel, sep, address = (payload or b"").decode().partition(":")
+    except UnicodeDecodeError:
         return None
-    if not sep or not hmac.compare_digest(given, _mac(secret, payload)):
-        return None
-    return channel, address
+    return (channel, address) if sep else None
 
 
 def unsubscribe_url(public_url: str, secret: str, channel: str, address: str) -> str:
