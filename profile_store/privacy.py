@@ -52,7 +52,7 @@ from profile_store.addresses import InvalidAddress, normalise_address
 from profile_store.models import Base, UTCDateTime, utcnow
 
 KEY_ENV = "RAPPORT_SUPPRESSION_KEY"
-# The same file rapport.settings reads into Settings.suppression_key.
+# Read by suppression_key(), which rapport.settings also calls for Settings.suppression_key.
 KEY_FILE = Path(__file__).resolve().parent.parent / "var" / "suppression_key"
 # Rasa's SQL tracker store keeps every event in this one table, keyed by `sender_id`.
 TRACKER_EVENTS = "events"

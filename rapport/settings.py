@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from profile_store.privacy import suppression_key
 from rapport.origins import parse_origins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,6 +197,5 @@ class Settings:
             transcript_retention_days=int(
                 env.get("RAPPORT_TRANSCRIPT_RETENTION_DAYS", str(cls.transcript_retention_days))
             ),
-            suppression_key=env.get("RAPPORT_SUPPRESSION_KEY")
-            or _secret_from_file(VAR / "suppression_key"),
+            suppression_key=suppression_key(env),
         )
