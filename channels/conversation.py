@@ -16,17 +16,17 @@ from channels.handoff import CUSTOMER, Handoff
 from channels.keywords import STARTED, STOPPED, opt_word
 from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient, RasaError
+from profile_store.consents import record_opt_word
 from profile_store.handoff import ConversationStatus
 from profile_store.messages import claim_inbound, release_inbound
 from profile_store.privacy import lift_suppression
-from profile_store.repository import record_consent, resolve_customer
+from profile_store.repository import resolve_customer
 
 log = logging.getLogger(__name__)
 
 # Metadata keys the gateway sets itself; a caller's extra metadata never overrides them,
 # otherwise a REST caller could claim another customer's address.
 RESERVED_METADATA = ("channel", "address", "message_id")
-OFFERS = "offers"  # the consent purpose STOP and START speak of
 MAX_ADDRESS_CHARS = 320  # profile_store's Identity.address column
 
 
@@ -120,10 +120,15 @@ def _claim(sm: sessionmaker[Session], channel: str, address: str, message_id: st
 
 
 def _consent(
-    sm: sessionmaker[Session], customer_id: str, channel: str, address: str, granted: bool
+    sm: sessionmaker[Session],
+    customer_id: str,
+    channel: str,
+    address: str,
+    granted: bool,
+    said: str,
 ) -> None:
     with sm.begin() as session:
-        record_consent(session, customer_id, purpose=OFFERS, channel=channel, granted=granted)
+        record_opt_word(session, customer_id, channel=channel, granted=granted, answer=said)
         if granted:  # their own yes outweighs an erased customer's no on this address
             lift_suppression(session, channel, address)
 
@@ -163,7 +168,7 @@ async def handle_message(
             # STOP / START on any channel: the customer's word on offers, recorded and confirmed
             # at once, whatever the dialogue was doing (WhatsApp answers its own, by Meta's rules).
             await asyncio.to_thread(
-                _consent, ctx.sessionmaker, customer_id, channel, address, granted
+                _consent, ctx.sessionmaker, customer_id, channel, address, granted, clean
             )
             log.info(
                 "customer %s %s offers (%s)",

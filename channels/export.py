@@ -96,7 +96,10 @@ def readable(export: dict[str, Any], shop_name: str) -> str:
             "Your habits",
             _rows(export["habits"], ("what", "when", "frequency", "stated", "channel", "at")),
         ),
-        ("Your consents", _rows(export["consents"], ("purpose", "channel", "granted", "at"))),
+        (
+            "Your consents",
+            _rows(export["consents"], ("purpose", "granted", "asked", "answer", "channel", "at")),
+        ),
         ("Offers we showed you", _rows(export["offers"], ("offer_id", "event", "channel", "at"))),
         (
             "Channels linked and unlinked",

@@ -19,13 +19,14 @@ from aiohttp import web
 from channels.keys import sessionmaker_key, settings_key
 from channels.keywords import STOPPED
 from profile_store.addresses import InvalidAddress, normalise_address
-from profile_store.repository import record_consent, resolve_customer
+from profile_store.consents import record_opt_word
+from profile_store.repository import resolve_customer
 from rapport.signing import sign, unsign
 
 log = logging.getLogger(__name__)
 
 _CONTEXT = b"rapport/unsubscribe/v1:"
-PURPOSE = "offers"
+UNSUBSCRIBE_LINK = "the unsubscribe link of an email we sent"
 
 
 def unsubscribe_token(secret: str, channel: str, address: str) -> str:
@@ -63,7 +64,14 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
 def _opt_out(request: web.Request, channel: str, address: str) -> None:
     with request.app[sessionmaker_key].begin() as session:
         customer = resolve_customer(session, channel, address)
-        record_consent(session, customer.id, purpose=PURPOSE, channel=channel, granted=False)
+        record_opt_word(
+            session,
+            customer.id,
+            channel=channel,
+            granted=False,
+            asked=UNSUBSCRIBE_LINK,
+            answer="unsubscribed by the link",
+        )
 
 
 async def confirm_page(request: web.Request) -> web.Response:

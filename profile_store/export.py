@@ -74,7 +74,14 @@ def export_customer(
             for h in habits(session, customer_id)
         ],
         "consents": [
-            {"purpose": c.purpose, "channel": c.channel, "granted": c.granted, "at": _iso(c.at)}
+            {
+                "purpose": c.purpose,
+                "channel": c.channel,
+                "granted": c.granted,
+                "at": _iso(c.at),
+                "asked": c.asked or "",
+                "answer": c.answer or "",
+            }
             for c in consents
         ],
         "offers": [

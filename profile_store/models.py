@@ -162,6 +162,9 @@ class Consent(Base):
     channel: Mapped[str] = mapped_column(String(16))
     granted: Mapped[bool]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Provenance: the question the customer saw ("" when they spoke up unasked) and their words.
+    asked: Mapped[str] = mapped_column(Text, default="", server_default="")
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Product(Base):

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from profile_store.addresses import InvalidAddress, normalise_address
 from profile_store.models import (
-    Consent,
     Customer,
     Habit,
     Identity,
@@ -288,31 +287,6 @@ def habits(session: Session, customer_id: str) -> list[Habit]:
             select(Habit).where(Habit.customer_id == customer_id).order_by(Habit.at, Habit.id)
         )
     )
-
-
-# Consent purposes beyond offers: keeping health-related facts beyond the conversation.
-HEALTH_FACTS = "health_facts"
-HEALTH_REASONS = frozenset({"allergy", "intolerance", "health"})
-
-
-def latest_consent(session: Session, customer_id: str, purpose: str) -> bool | None:
-    """The customer's latest word on a purpose, on any channel; None if they never said."""
-    latest = session.scalars(
-        select(Consent)
-        .where(Consent.customer_id == customer_id, Consent.purpose == purpose)
-        .order_by(Consent.at.desc(), Consent.id.desc())
-        .limit(1)
-    ).first()
-    return None if latest is None else latest.granted
-
-
-def record_consent(
-    session: Session, customer_id: str, *, purpose: str, channel: str, granted: bool
-) -> Consent:
-    consent = Consent(customer_id=customer_id, purpose=purpose, channel=channel, granted=granted)
-    session.add(consent)
-    session.flush()
-    return consent
 
 
 def record_offer_event(

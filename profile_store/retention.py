@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from profile_store.consents import HEALTH_FACTS, HEALTH_REASONS, latest_consent
 from profile_store.email import SentEmail
 from profile_store.linking import LinkRequest
 from profile_store.messages import InboundMessage, OutboundMessage
 from profile_store.models import Preference
 from profile_store.privacy import TRACKER_EVENTS_TABLE, has_tracker_events, secure_delete
-from profile_store.repository import HEALTH_FACTS, HEALTH_REASONS, latest_consent
 
 DEFAULT_DAYS = 180
 

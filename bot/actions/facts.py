@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from sqlalchemy.orm import Session
 
+from bot.actions.consent_question import open_question
 from bot.actions.context import (
     catalogue,
     channel,
@@ -34,14 +35,12 @@ from bot.actions.context import (
     today,
 )
 from bot.actions.greeting import keep_name, name_from
-from bot.actions.health_consent import ASKED_SLOT as HEALTH_ASKED
 from bot.actions.health_consent import ask_to_keep, is_health_fact, kept_until
 from bot.actions.pending import ask, clear_pending, confirming, pending
 from bot.actions.profiling import ask_one_question
+from profile_store.consents import HEALTH_FACTS, latest_consent
 from profile_store.repository import (
-    HEALTH_FACTS,
     ensure_customer,
-    latest_consent,
     record_habit,
     record_preference,
 )
@@ -245,7 +244,7 @@ class ActionSaveTastes(Action):
             dispatcher.utter_message(response="utter_taste_not_understood")
             return []
         events = await _note(dispatcher, tracker, [], household)
-        if confirming(tracker) or tracker.get_slot(HEALTH_ASKED):
+        if confirming(tracker) or open_question(tracker):
             return (
                 events  # one question at a time  # the question "just to be sure" is the last word
             )
@@ -266,7 +265,7 @@ class ActionSaveHabit(Action):
             dispatcher.utter_message(response="utter_habit_not_understood")
             return []
         events = await _note(dispatcher, tracker, [], habits)
-        if confirming(tracker) or tracker.get_slot(HEALTH_ASKED):
+        if confirming(tracker) or open_question(tracker):
             return events  # one question at a time
         return [*events, *await ask_one_question(dispatcher, tracker)]
 

@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from bot.actions.consent_question import ask_consent, open_question
 from bot.actions.context import (
     catalogue,
     channel,
@@ -32,6 +33,7 @@ from offers.catalogue import CATEGORIES, Catalogue, Offer
 from offers.ranking import DECLINED, DISLIKE, assess_offer
 from offers.reasons import explain
 from offers.vocabulary import fold, phrase
+from profile_store.consents import PROACTIVE, latest_consent
 from profile_store.repository import ensure_customer, record_preference
 
 CATEGORY_STOP_SLOT = "category_stop"
@@ -202,7 +204,12 @@ class ActionAcceptOffer(_AnswerAction, Action):
         cat, shown, meant = found
         offer_id = meant or shown[0]
         cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
-        await in_transaction(lambda s: record_events(s, cid, [offer_id], "accepted", via, conv))
+
+        def accept(session: Session) -> bool | None:
+            record_events(session, cid, [offer_id], "accepted", via, conv)
+            return latest_consent(session, cid, PROACTIVE)
+
+        write_first = await in_transaction(accept)
         offer = cat.offer(offer_id)
         dispatcher.utter_message(
             response="utter_offer_accepted",
@@ -210,6 +217,9 @@ class ActionAcceptOffer(_AnswerAction, Action):
             title=offer.title,
             discount=offer.discount,
         )
+        if write_first is None and open_question(tracker) is None:
+            # Asked once, in context: before we ever write first, and after an offer they liked.
+            return ask_consent(dispatcher, PROACTIVE)
         return []
 
 

@@ -38,7 +38,7 @@ class ActionSessionStart(Action):
             SlotSet("pending_facts", None),
             SlotSet("pending_fact", None),
             SlotSet("confirming_fact", None),
-            SlotSet("health_consent_asked", None),
+            SlotSet("consent_question", None),
             SlotSet("health_facts_waiting", None),
             ActionExecuted("action_listen"),
         ]

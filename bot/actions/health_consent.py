@@ -11,19 +11,18 @@ not asked again; a yes keeps the facts waiting, and every later one, for good.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from bot.actions.context import channel, customer_id, in_transaction
+from bot.actions.consent_question import ask_consent, open_question
+from profile_store.consents import HEALTH_FACTS, HEALTH_REASONS
 from profile_store.models import Preference
-from profile_store.repository import HEALTH_FACTS, HEALTH_REASONS, record_consent
+from profile_store.repository import active_preferences
 
 SESSION_ONLY = timedelta(hours=3)
-ASKED_SLOT = "health_consent_asked"  # the question is open: a yes or no answers it
 WAITING_SLOT = "health_facts_waiting"  # [[preference id, its own end or None], ...]
 
 
@@ -54,34 +53,30 @@ def ask_to_keep(
     described: str,
 ) -> list[EventType]:
     """Ask (once) whether to keep the health facts just stored for this conversation only."""
-    waiting = waiting_of(tracker) + stored
-    if tracker.get_slot(ASKED_SLOT):
-        return [SlotSet(WAITING_SLOT, [list(w) for w in waiting])]
-    dispatcher.utter_message(response="utter_ask_keep_health", fact=described)
-    return [SlotSet(WAITING_SLOT, [list(w) for w in waiting]), SlotSet(ASKED_SLOT, True)]
+    waiting = [SlotSet(WAITING_SLOT, [list(w) for w in waiting_of(tracker) + stored])]
+    if open_question(tracker):
+        return waiting
+    return [*waiting, *ask_consent(dispatcher, HEALTH_FACTS, fact=described)]
 
 
-class ActionAnswerHealthConsent(Action):
-    """The yes or no to "Shall I remember ...?"; a yes keeps the waiting facts for good."""
+def keep_waiting(session: Session, cid: str, waiting: list[tuple[int, str | None]]) -> None:
+    """The customer said yes: the health facts kept for this conversation are kept for good
+    (or until their own end)."""
+    for pref_id, own_end in waiting:
+        pref = session.get(Preference, pref_id)
+        if pref is not None and pref.customer_id == cid:
+            pref.until = datetime.fromisoformat(own_end) if own_end else None
 
-    def name(self) -> str:
-        return "action_answer_health_consent"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        granted = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
-        cid, via, waiting = customer_id(tracker), channel(tracker), waiting_of(tracker)
-
-        def answer(session: Session) -> None:
-            record_consent(session, cid, purpose=HEALTH_FACTS, channel=via, granted=granted)
-            if not granted:
-                return
-            for pref_id, own_end in waiting:
-                pref = session.get(Preference, pref_id)
-                if pref is not None and pref.customer_id == cid:
-                    pref.until = datetime.fromisoformat(own_end) if own_end else None
-
-        await in_transaction(answer)
-        dispatcher.utter_message(response="utter_health_kept" if granted else "utter_health_today")
-        return [SlotSet(ASKED_SLOT, None), SlotSet(WAITING_SLOT, None)]
+def keep_for_now_only(session: Session, cid: str, now: datetime) -> int:
+    """The customer took their yes back: their health facts are kept for this conversation
+    only, then forgotten (as if they had never said yes). How many there were."""
+    cap = now + SESSION_ONLY
+    rows = [
+        p
+        for p in active_preferences(session, cid, now=now)
+        if is_health_fact(p.polarity.value, p.reason) and (p.until is None or p.until > cap)
+    ]
+    for pref in rows:
+        pref.until = cap
+    return len(rows)

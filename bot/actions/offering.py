@@ -14,9 +14,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from bot.actions.consent_question import close_consent_question
 from bot.actions.context import catalogue, channel, conversation_id, customer_id, in_transaction
 from bot.actions.context import today as current_day
-from bot.actions.health_consent import ASKED_SLOT as HEALTH_ASKED
 from bot.actions.pending import close_question, pending
 from bot.actions.profiling import ask_one_question
 from offers.catalogue import Catalogue
@@ -30,17 +30,16 @@ from offers.ranking import (
     rank_offers,
 )
 from offers.reasons import explain, narrowing_note
+from profile_store.consents import OFFERS, latest_consent
 from profile_store.repository import (
     active_preferences,
     ensure_customer,
     habits,
-    latest_consent,
     offer_events,
     record_offer_event,
 )
 
 LAST_OFFERS_SLOT = "last_offer_ids"
-OFFERS_PURPOSE = "offers"
 
 _semantic_lock = threading.Lock()
 _semantic_enabled = True
@@ -98,13 +97,13 @@ def facts_of(session: Session, cid: str) -> list[Fact]:
 def consents_to_offers(session: Session, cid: str) -> bool:
     """The latest word on offers, on any channel, decides; no word yet means the customer may
     ask for offers in conversation."""
-    return latest_consent(session, cid, OFFERS_PURPOSE) is not False
+    return latest_consent(session, cid, OFFERS) is not False
 
 
 def offers_take_the_floor() -> list[EventType]:
-    """Offers are now the open question: a fact waiting for a yes, or the question whether to
-    keep a health fact, is asked again with the next one."""
-    return [*close_question(), SlotSet(HEALTH_ASKED, None)]
+    """Offers are now the open question: a fact waiting for a yes, or a consent question, is
+    asked again another time."""
+    return [*close_question(), *close_consent_question()]
 
 
 def waiting_avoids(tracker: Tracker, now: datetime) -> list[Fact]:

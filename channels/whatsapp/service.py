@@ -168,7 +168,9 @@ class WhatsAppChannel:
             return
         granted = opt_word(message.text) if message.kind == "text" else None
         if granted is not None:
-            if await asyncio.to_thread(store.claim_and_consent, sm, wa_id, mid, cid, granted):
+            if await asyncio.to_thread(
+                store.claim_and_consent, sm, wa_id, mid, cid, granted, message.text or ""
+            ):
                 log.info(
                     "customer %s %s offers on WhatsApp",
                     cid,
@@ -258,7 +260,7 @@ class WhatsAppChannel:
                 f"{address} last wrote on WhatsApp at {last}; outside 24 hours only an approved "
                 "template message may be sent"
             )
-        customer_id, _ = await asyncio.to_thread(store.offers_consent, self.sessionmaker, address)
+        customer_id = await asyncio.to_thread(store.customer_of, self.sessionmaker, address)
         key = f"deliver:{uuid.uuid4().hex}"
         await self.send_all(address, customer_id, key, render_all(address, messages))
 
@@ -281,15 +283,16 @@ class WhatsAppChannel:
         *,
         key: str,
     ) -> Literal["free_form", "template"]:
-        """A proactive offer: only with the customer's opt-in; a template outside the window.
+        """A proactive offer: only with the customer's yes to messages we send first
+        (store.may_write_first); a template outside the window.
 
         `key` identifies this offer to this customer (e.g. "offer:<id>:<date>"): calling again
         with the same key never sends again. Raises NoOfferConsent without an opt-in.
         """
         sm = self.sessionmaker
-        customer_id, consented = await asyncio.to_thread(store.offers_consent, sm, address)
+        customer_id, consented = await asyncio.to_thread(store.may_write_first, sm, address)
         if not consented:
-            raise NoOfferConsent(f"{address} has not opted in to offers on WhatsApp")
+            raise NoOfferConsent(f"{address} has not agreed to messages we send first")
         last = await asyncio.to_thread(store.last_message_at, sm, address)
         if policy.in_service_window(last, self._now()):
             await self.send_all(address, customer_id, key, render_all(address, messages))

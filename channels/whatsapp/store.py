@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from profile_store.consents import OFFERS, PROACTIVE, may_contact_first, record_opt_word
 from profile_store.messages import (
     OutboundMessage,
     claim_inbound,
@@ -20,13 +20,11 @@ from profile_store.models import Consent, utcnow
 from profile_store.privacy import is_suppressed, lift_suppression
 from profile_store.repository import (
     find_customer,
-    record_consent,
     resolve_customer,
     set_name,
 )
 
 CHANNEL = "whatsapp"
-OFFERS = "offers"  # the consent purpose
 
 # Later statuses win; an older one arriving late (webhooks are not ordered) changes nothing.
 _STATUS_RANK = {"pending": 0, "accepted": 1, "sent": 2, "delivered": 3, "read": 4}
@@ -54,13 +52,18 @@ def claim(sm: sessionmaker[Session], wa_id: str, message_id: str, customer_id: s
 
 
 def claim_and_consent(
-    sm: sessionmaker[Session], wa_id: str, message_id: str, customer_id: str, granted: bool
+    sm: sessionmaker[Session],
+    wa_id: str,
+    message_id: str,
+    customer_id: str,
+    granted: bool,
+    said: str,
 ) -> bool:
     """Record a STOP/START once per message id; False for Meta's retry of the same message."""
     with sm.begin() as session:
         if not claim_inbound(session, CHANNEL, message_id, wa_id, customer_id):
             return False
-        record_consent(session, customer_id, purpose=OFFERS, channel=CHANNEL, granted=granted)
+        record_opt_word(session, customer_id, channel=CHANNEL, granted=granted, answer=said)
         if granted:  # a yes of their own outweighs an erased customer's no on this number
             lift_suppression(session, CHANNEL, wa_id)
         return True
@@ -120,22 +123,30 @@ def last_message_at(sm: sessionmaker[Session], wa_id: str) -> datetime | None:
         return last_inbound_at(session, CHANNEL, wa_id)
 
 
-def offers_consent(sm: sessionmaker[Session], wa_id: str) -> tuple[str | None, bool]:
-    """(customer id, whether they said yes to offers by WhatsApp and no later word on any
-    channel took it back: a linked channel's opt-out stays an opt-out)."""
+def customer_of(sm: sessionmaker[Session], wa_id: str) -> str | None:
+    with sm.begin() as session:
+        customer = find_customer(session, f"{CHANNEL}:{wa_id}")
+        return None if customer is None else customer.id
+
+
+def may_write_first(sm: sessionmaker[Session], wa_id: str) -> tuple[str | None, bool]:
+    """(customer id, whether we may message this number first): they said yes to messages we
+    send first and no later word on any channel took it back (profile_store.consents), and
+    their latest word on WhatsApp itself is a yes, as Meta requires an opt-in to WhatsApp."""
     with sm.begin() as session:
         customer = find_customer(session, f"{CHANNEL}:{wa_id}")
         if customer is None:
             return None, False
-
-        def latest(*where: Any) -> bool | None:
-            return session.scalar(
-                select(Consent.granted)
-                .where(Consent.customer_id == customer.id, Consent.purpose == OFFERS, *where)
-                .order_by(Consent.at.desc(), Consent.id.desc())
-                .limit(1)
-            )
-
         if is_suppressed(session, CHANNEL, wa_id):
             return customer.id, False  # an erased customer said no from this number
-        return customer.id, bool(latest(Consent.channel == CHANNEL)) and bool(latest())
+        said_here = session.scalar(
+            select(Consent.granted)
+            .where(
+                Consent.customer_id == customer.id,
+                Consent.purpose.in_((OFFERS, PROACTIVE)),
+                Consent.channel == CHANNEL,
+            )
+            .order_by(Consent.at.desc(), Consent.id.desc())
+            .limit(1)
+        )
+        return customer.id, bool(said_here) and may_contact_first(session, customer.id)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.actions.facts import ActionConfirmFacts, ActionSaveHabit, _note
 from bot.actions.greeting import ActionGreet, ActionSessionStart
 from bot.actions.profiling import Known, next_question
+from profile_store.consents import record_consent
 from profile_store.export import export_customer
-from profile_store.repository import ensure_customer, record_consent, set_name
+from profile_store.repository import ensure_customer, set_name
 from tastes import StatedFact
 from tests.unit.actions.conftest import say, tracker
 

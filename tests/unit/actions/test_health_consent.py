@@ -8,8 +8,9 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.actions.consents import ActionAnswerConsent
 from bot.actions.facts import _note
-from bot.actions.health_consent import SESSION_ONLY, ActionAnswerHealthConsent
+from bot.actions.health_consent import SESSION_ONLY
 from profile_store.export import export_customer
 from profile_store.models import Preference
 from profile_store.retention import forget_expired_health_facts
@@ -47,7 +48,7 @@ async def answer(intent: str, slots: dict[str, Any]) -> list[str]:
     t = tracker("yes" if intent == "affirm" else "no", intent=intent)
     t.slots.update(slots)
     dispatcher = CollectingDispatcher()
-    await ActionAnswerHealthConsent().run(dispatcher, t, {})
+    await ActionAnswerConsent().run(dispatcher, t, {})
     return [m["response"] for m in dispatcher.messages]
 
 
@@ -68,7 +69,7 @@ async def test_an_allergy_is_used_now_and_kept_only_after_a_yes(
         now = export_customer(s, "cust-1")["preferences"]
     assert "walnuts" in {p["subject"] for p in now}, "used during the conversation"
 
-    assert await answer("affirm", slots) == ["utter_health_kept"]
+    assert await answer("affirm", slots) == ["utter_consent_health_facts_granted"]
     assert stored(shop)["walnuts"] is None
     with shop.begin() as s:
         consents = export_customer(s, "cust-1")["consents"]
@@ -81,7 +82,7 @@ async def test_without_a_yes_it_is_forgotten_after_the_conversation(
     shop: sessionmaker[Session],
 ) -> None:
     _, slots = await note([WALNUTS])
-    assert await answer("deny", slots) == ["utter_health_today"]
+    assert await answer("deny", slots) == ["utter_consent_health_facts_withdrawn"]
     said, _ = await note([WALNUTS])
     assert "utter_ask_keep_health" not in said, "asked once"
     later = datetime.now(UTC) + SESSION_ONLY + timedelta(minutes=1)
@@ -95,4 +96,4 @@ async def test_without_a_yes_it_is_forgotten_after_the_conversation(
 async def test_the_question_waits_while_another_is_open(shop: sessionmaker[Session]) -> None:
     said, slots = await note([WALNUTS], slots={"confirming_fact": True})
     assert said == ["utter_fact_noted"]
-    assert "health_consent_asked" not in slots
+    assert "consent_question" not in slots

@@ -20,11 +20,11 @@ from bot.actions.feedback import (
 from bot.actions.offering import ActionOffer, ActionOtherOffers
 from offers.catalogue import load_catalogue
 from offers.ranking import violates
+from profile_store.consents import record_consent
 from profile_store.export import export_customer
 from profile_store.repository import (
     ensure_customer,
     offer_events,
-    record_consent,
     record_preference,
 )
 from rapport.settings import ROOT
@@ -97,7 +97,8 @@ async def test_yes_keep_one_for_me_accepts_the_offer_meant(shop: sessionmaker[Se
         intent="accept_offer",
         slots={"last_offer_ids": shown},
     )
-    assert said(messages) == ["utter_offer_accepted"] and messages[0]["offer_id"] == shown[0]
+    assert said(messages) == ["utter_offer_accepted", "utter_ask_write_first"]
+    assert messages[0]["offer_id"] == shown[0]
     await act(
         ActionAcceptOffer(),
         "the second one please",

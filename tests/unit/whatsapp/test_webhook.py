@@ -17,9 +17,10 @@ from channels.delivery import deliver
 from channels.whatsapp import NoOfferConsent, OutsideServiceWindow
 from channels.whatsapp.render import Template
 from channels.whatsapp.signature import sign
+from profile_store.consents import record_consent
 from profile_store.messages import InboundMessage, OutboundMessage
 from profile_store.models import Consent, Customer
-from profile_store.repository import find_customer
+from profile_store.repository import find_customer, resolve_customer
 from rapport.settings import Settings
 from tests.e2e.whatsapp import meta
 from tests.e2e.whatsapp.standin import Failure, GraphStandIn
@@ -308,7 +309,7 @@ async def test_staff_replies_only_inside_the_24_hour_window(
         await deliver(app, "whatsapp", WA, [{"text": "Too late"}])
 
 
-async def test_proactive_offers_need_opt_in_and_use_a_template_outside_the_window(
+async def test_proactive_offers_need_a_yes_to_being_written_first_and_a_template_later(
     gateway: Gateway, graph: tuple[GraphStandIn, str], db: sessionmaker[Session]
 ) -> None:
     channel, standin = gateway.channel, graph[0]
@@ -318,6 +319,11 @@ async def test_proactive_offers_need_opt_in_and_use_a_template_outside_the_windo
     with pytest.raises(NoOfferConsent):
         await channel.send_offer(WA, offer, template, key="offer:veal-we:1")
     await gateway.post(meta.text(WA, "START"))
+    with pytest.raises(NoOfferConsent):  # a yes to offers is not a yes to being written first
+        await channel.send_offer(WA, offer, template, key="offer:veal-we:1")
+    with db.begin() as session:  # "May I write to you first ...?" "Yes", on WhatsApp
+        cid = resolve_customer(session, "whatsapp", WA).id
+        record_consent(session, cid, purpose="proactive", channel="whatsapp", granted=True)
     assert await channel.send_offer(WA, offer, template, key="offer:veal-we:1") == "free_form"
     assert standin.to(WA)[-1]["text"]["body"].startswith("Veal paupiettes")
     with db.begin() as session:
