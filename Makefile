@@ -26,7 +26,7 @@ BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
 BOT_COMPONENTS := $(wildcard bot/components/*.py) tastes/names.py tastes/cleaning.py
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 
-.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start eval-offers db clean nlu-report heldout heldout-nlu language-model
+.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -107,12 +107,12 @@ run: setup db train
 	@echo "==> starting Rasa (:5005), the action server (:5055) and the gateway; Ctrl-C stops all"
 	@echo "==> web chat: http://$${RAPPORT_HOST:-127.0.0.1}:$${RAPPORT_PORT:-8080}/  (ready when the gateway logs 'Rapport is ready')"
 	@echo "==> REST: send -H \"Authorization: Bearer \$$(cat var/rest_token)\" (or your RAPPORT_REST_TOKEN)"
-	RAPPORT_REST_TOKEN_FILE="$${RAPPORT_REST_TOKEN_FILE:-$(CURDIR)/var/rest_token}" $(VENV)/bin/honcho start -f Procfile
+	$(PY) -m rapport run
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts rasa_sdk_plugins
+	$(VENV)/bin/mypy profile_store offers tastes channels bot rapport scripts rasa_sdk_plugins rasa_runtime
 
 validate: setup $(GENERATED_NLU)
 	$(PY) scripts/validate.py
@@ -133,6 +133,10 @@ bench: setup train bench-ranking bench-facts bench-cold-start
 	$(PY) scripts/bench.py
 
 # The first customer after a restart: start-up to ready, then the first offer request (target 1 s).
+# Rasa's speed-ups (rasa_runtime) on and off, same stack and traffic (about 6 minutes).
+bench-speedups: setup train
+	$(PY) scripts/bench_speedups.py
+
 bench-cold-start: setup db train
 	$(PY) scripts/bench_cold_start.py
 

@@ -1,5 +1,5 @@
-"""The `rapport` command: set up the database, import the catalogue, export or erase a profile,
-prune old transcripts."""
+"""The `rapport` command: run the assistant, set up the database, import the catalogue, export
+or erase a profile, prune old transcripts."""
 
 from __future__ import annotations
 
@@ -183,6 +183,44 @@ def cmd_staff_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """The whole assistant on this machine, supervised (rapport.supervisor)."""
+    import os
+    from urllib.parse import urlsplit
+
+    from rapport.processes import Ports, commands, environment
+    from rapport.settings import ROOT
+    from rapport.supervisor import Supervisor, port_taken
+
+    def port_of(url: str, default: int) -> int:
+        return urlsplit(url).port or default
+
+    ports = Ports(
+        rasa=port_of(settings.rasa_url, 5005),
+        actions=port_of(settings.action_url, 5055),
+        gateway=settings.gateway_port,
+    )
+    taken = [
+        f"{name} port {port}"
+        for name, port in (("Rasa", ports.rasa), ("action server", ports.actions))
+        if port_taken(port)
+    ]
+    if port_taken(ports.gateway, settings.gateway_host):
+        taken.append(f"gateway port {ports.gateway}")
+    if taken:
+        print(
+            f"rapport run: {', '.join(taken)} already in use, by another Rapport still running "
+            "or another program. Stop it (e.g. `fuser -k 5055/tcp`), or choose other ports "
+            "with RAPPORT_RASA_URL, RAPPORT_ACTION_URL (and endpoints.yml) and RAPPORT_PORT.",
+            file=sys.stderr,
+        )
+        return 1
+    env = {**os.environ, **environment()}
+    env.setdefault("RAPPORT_REST_TOKEN_FILE", str(ROOT / "var" / "rest_token"))
+    argv = commands(ports=ports, endpoints=ROOT / "endpoints.yml")
+    return Supervisor(argv, env, cwd=str(ROOT)).run()
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -193,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    sub.add_parser(
+        "run", help="start Rasa, the action server and the gateway; restart any that dies"
+    ).set_defaults(func=cmd_run)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )

@@ -1,7 +1,7 @@
 """Start the whole assistant (Rasa, actions, gateway) on chosen ports, for tests and benchmarks.
 
-`make run` uses honcho and the Procfile; this module is the programmatic twin that end-to-end
-tests and `make bench` use to run an isolated stack with its own databases.
+`make run` starts the same processes (rapport.processes) under rapport.supervisor; this module
+runs an isolated stack with its own ports and databases for end-to-end tests and `make bench`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from rapport.processes import MODEL, TRACKER_STORE, Ports, commands, environment
 from rapport.settings import ROOT
-
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL = ROOT / "models" / "rapport.tar.gz"
 
 
 def free_port() -> int:
@@ -58,12 +56,15 @@ def tracker_store_endpoint(url: str) -> str:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {parsed.database}\n"
+        return (
+            f"tracker_store:\n  type: {TRACKER_STORE}\n  dialect: sqlite\n"
+            f"  db: {parsed.database}\n"
+        )
     if backend != "postgresql":
         raise ValueError(f"a stack's tracker store is SQLite or PostgreSQL, not {backend}")
     lines = [
         "tracker_store:",
-        "  type: SQL",
+        f"  type: {TRACKER_STORE}",
         "  dialect: postgresql",
         f"  url: {parsed.host or '127.0.0.1'}",
         f"  port: {parsed.port or 5432}",
@@ -119,11 +120,8 @@ class Stack:
         return {"Authorization": f"Bearer {token}"}
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = {**os.environ, **environment()}
         env.update(
-            RASA_TELEMETRY_ENABLED="false",
-            HF_HUB_OFFLINE="1",
-            PYTHONUNBUFFERED="1",
             RAPPORT_DATABASE_URL=self.database_url,
             RAPPORT_RASA_URL=self.rasa_url,
             RAPPORT_ACTION_URL=self.action_url,
@@ -167,37 +165,10 @@ class Stack:
             f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
             + tracker_store_endpoint(self.tracker_db_url)
         )
-        self._spawn(
-            "actions",
-            [
-                self.python,
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "bot.actions",
-                "--port",
-                str(self.action_port),
-            ],
-        )
-        self._spawn(
-            "rasa",
-            [
-                str(RASA_BIN),
-                "run",
-                "--enable-api",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(ROOT / "credentials.yml"),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-            ],
-        )
-        self._spawn("gateway", [self.python, "-m", "channels"])
+        ports = Ports(rasa=self.rasa_port, actions=self.action_port, gateway=self.gateway_port)
+        argv = commands(ports=ports, endpoints=endpoints, model=self.model, python=self.python)
+        for name in ("actions", "rasa", "gateway"):
+            self._spawn(name, argv[name])
         deadline = time.monotonic() + timeout_s
         try:
             # The action server answers /health 200 once its models and catalogue are loaded.

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 import socketio
 
+from rapport.processes import MODEL, RASA_PYTHON
 from rapport.settings import ROOT
-from rapport.stack import MODEL, RASA_BIN, Stack, free_port
+from rapport.stack import Stack, free_port
 from tastes.reader import DEFAULT_DIR as READER_DIR
 
 
@@ -34,8 +35,8 @@ def running_stack(
     """A real stack in var/test-<name>-<pid>/, stopped and removed afterwards (its logs are kept
     with RAPPORT_KEEP_TEST_LOGS=1). The trained model, or the one RAPPORT_TEST_MODEL names (a
     copy, while retraining). Its databases are SQLite files there unless URLs are given."""
-    if not RASA_BIN.exists():
-        pytest.fail(f"{RASA_BIN} is missing: run `make setup` (make test does it for you)")
+    if not RASA_PYTHON.exists():
+        pytest.fail(f"{RASA_PYTHON} is missing: run `make setup` (make test does it for you)")
     model = Path(os.environ.get("RAPPORT_TEST_MODEL") or MODEL)
     if not model.exists():
         pytest.fail(f"{model} is missing: run `make train` (make test does it for you)")
