@@ -57,8 +57,7 @@ def tracker_store_endpoint(url: str) -> str:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return (
-            f"tracker_store:\n  type: {TRACKER_STORE}\n  dialect: sqlite\n"
-            f"  db: {parsed.database}\n"
+            f"tracker_store:\n  type: {TRACKER_STORE}\n  dialect: sqlite\n  db: {parsed.database}\n"
         )
     if backend != "postgresql":
         raise ValueError(f"a stack's tracker store is SQLite or PostgreSQL, not {backend}")

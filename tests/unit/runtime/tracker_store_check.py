@@ -62,7 +62,9 @@ async def main(db: str) -> dict[str, object]:
         session.commit()
     found["erased conversation gone"] = await cached.retrieve("jo") is None
 
-    fresh = DialogueStateTracker.from_events("al", [SessionStarted(), UserUttered("a")], DOMAIN.slots)
+    fresh = DialogueStateTracker.from_events(
+        "al", [SessionStarted(), UserUttered("a")], DOMAIN.slots
+    )
     await cached.save(fresh)
     fresh.update(SessionStarted())  # a new session began during the turn
     fresh.update(UserUttered("b"))
