@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from rasa_runtime.speedups import apply
 
 
 def main() -> None:
-    # RAPPORT_RASA_SPEEDUPS=0 runs Rasa exactly as shipped (to compare, or to rule them out).
-    wanted = os.environ.get("RAPPORT_RASA_SPEEDUPS", "1") != "0"
-    applied = apply() if wanted else []
+    # RAPPORT_RASA_SPEEDUPS=0 runs Rasa exactly as shipped (to compare, or to rule them out);
+    # a list of names applies only those (rasa_runtime.speedups.chosen).
+    applied = apply()
     from rasa.__main__ import main as rasa_main
 
     logging.getLogger(__name__).warning(

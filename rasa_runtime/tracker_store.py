@@ -33,6 +33,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa_runtime.speedups import TRACKER_CACHE, chosen
+
 Stamp = tuple[int, int | None]  # (number of events, highest event id) of one conversation
 
 
@@ -49,8 +51,9 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self, *args: Any, cache_size: int = 1000, cache_idle_s: float = 900.0, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        # RAPPORT_RASA_SPEEDUPS=0: Rasa's own behaviour, a reload every turn (to compare).
-        self.enabled = os.environ.get("RAPPORT_RASA_SPEEDUPS", "1") != "0"
+        # Without `tracker_cache` in RAPPORT_RASA_SPEEDUPS: Rasa's own behaviour, a reload
+        # every turn (to compare).
+        self.enabled = TRACKER_CACHE in chosen(os.environ.get("RAPPORT_RASA_SPEEDUPS"))
         self.cache_size = int(cache_size)
         self.cache_idle_s = float(cache_idle_s)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()

@@ -1,7 +1,8 @@
 """`make bench-speedups`: the full stack with and without Rasa's speed-ups (rasa_runtime), side by
 side on the same machine, same model, same traffic.
 
-For each variant (RAPPORT_RASA_SPEEDUPS=1, then 0) it starts an isolated stack and measures,
+For each variant (a value of RAPPORT_RASA_SPEEDUPS: `1` all, `0` none, or names such as
+`validator,tracker_cache`; default `1` then `0`) it starts an isolated stack and measures,
 through the gateway's REST endpoint:
 - closed-loop load with ../shared/bench/load.py's realistic script when it is there (the figures
   the issues quote), else the same script here: N customers, M messages each, no think time;
@@ -122,6 +123,10 @@ async def long_session(stack: Stack, msgs: int) -> dict[str, Any]:
     }
 
 
+def label(flag: str) -> str:
+    return {"1": "all speed-ups", "0": "as shipped"}.get(flag, flag)
+
+
 def measure(flag: str, users: int, msgs: int, session_msgs: int, workdir: Path) -> dict[str, Any]:
     shutil.rmtree(workdir, ignore_errors=True)
     stack = Stack(
@@ -130,9 +135,9 @@ def measure(flag: str, users: int, msgs: int, session_msgs: int, workdir: Path) 
     )
     with stack:
         asyncio.run(load(stack, 2, 10))  # warm-up: models, caches, first offers
-        print(f"  speed-ups {'on' if flag == '1' else 'off'}: load...", flush=True)
+        print(f"  {label(flag)}: load...", flush=True)
         result = {"load": asyncio.run(load(stack, users, msgs))}
-        print(f"  speed-ups {'on' if flag == '1' else 'off'}: one long session...", flush=True)
+        print(f"  {label(flag)}: one long session...", flush=True)
         result["long_session"] = asyncio.run(long_session(stack, session_msgs))
     return result
 
@@ -142,14 +147,21 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--msgs", type=int, default=10, help="messages per customer")
     ap.add_argument("--session", type=int, default=300, help="messages of the long session")
+    ap.add_argument(
+        "--variants",
+        default="1;0",
+        help="RAPPORT_RASA_SPEEDUPS values separated by ';' (default: '1;0')",
+    )
     args = ap.parse_args()
+    variants = [v.strip() for v in args.variants.split(";") if v.strip()]
     out_dir = ROOT / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     results = {}
-    for label, flag in (("on", "1"), ("off", "0")):
-        print(f"==> speed-ups {label}", flush=True)
-        results[label] = measure(flag, args.users, args.msgs, args.session, out_dir / "speedups")
-    print(f"\n{'':24}{'speed-ups on':>16}{'off':>16}")
+    for flag in variants:
+        print(f"==> {label(flag)}", flush=True)
+        results[flag] = measure(flag, args.users, args.msgs, args.session, out_dir / "speedups")
+    width = max(16, *(len(label(f)) + 2 for f in variants))
+    print("\n" + " " * 24 + "".join(f"{label(f):>{width}}" for f in variants))
     rows = [
         ("msg/s", "load", "msg_s"),
         ("p50 ms", "load", "p50_ms"),
@@ -161,11 +173,10 @@ def main() -> int:
         ("session ratio", "long_session", "ratio"),
     ]
     for title, part, key in rows:
-        print(f"{title:24}{results['on'][part][key]!s:>16}{results['off'][part][key]!s:>16}")
-    for label in ("on", "off"):
-        print(
-            f"CPU ms/msg per process, speed-ups {label}: {results[label]['load']['cpu_ms_per_msg']}"
-        )
+        print(f"{title:24}" + "".join(f"{results[f][part][key]!s:>{width}}" for f in variants))
+    for flag in variants:
+        per_process = results[flag]["load"]["cpu_ms_per_msg"]
+        print(f"CPU ms/msg per process, {label(flag)}: {per_process}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out_dir / f"speedups-{stamp}.json"
     path.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))

@@ -38,3 +38,30 @@ def test_the_validator_built_once_answers_as_rasas_own_and_refuses_a_changed_ras
     )
     # Once patched, the function is no longer Rasa's: applying again would refuse to start.
     assert "is not the code rasa_runtime.speedups was written for" in found["guard"]
+    assert found["states"] == {
+        "same states": True,
+        "an event is seen": True,
+        "other arguments are not mixed up": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "names"),
+    [
+        (None, {"validator", "tracker_cache", "past_states"}),
+        ("1", {"validator", "tracker_cache", "past_states"}),
+        ("0", set()),
+        ("validator, past_states", {"validator", "past_states"}),
+    ],
+)
+def test_the_setting_chooses_the_speed_ups(setting: str | None, names: set[str]) -> None:
+    from rasa_runtime.speedups import chosen
+
+    assert chosen(setting) == names
+
+
+def test_an_unknown_speed_up_is_refused_with_the_names_there_are() -> None:
+    from rasa_runtime.speedups import chosen
+
+    with pytest.raises(ValueError, match="unknown speed-up.*validator, tracker_cache, past_states"):
+        chosen("validator,turbo")
