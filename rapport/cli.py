@@ -215,7 +215,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    env = {**os.environ, **environment()}
+    env = {**os.environ, **environment(os.environ.get("RAPPORT_ACTION_HOST", "127.0.0.1"))}
     env.setdefault("RAPPORT_REST_TOKEN_FILE", str(ROOT / "var" / "rest_token"))
     argv = commands(ports=ports, endpoints=ROOT / "endpoints.yml")
     return Supervisor(argv, env, cwd=str(ROOT)).run()

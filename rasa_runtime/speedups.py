@@ -24,12 +24,10 @@ from typing import Any
 
 # sha256 of inspect.getsource(...) of the functions replaced, in rasa 3.6.21.
 VALIDATE_FINGERPRINT = "f8cdb4be6812396167ced74161b2ccd65c5ea676ad86d7d359d8c322d9d8dc42"
-PAST_STATES_FINGERPRINT = "5463eefb5c69d27f82cdc7eca84e23b4b82851e9a5ff575bd02447d4d987103b"
 
 VALIDATOR = "validator"
 TRACKER_CACHE = "tracker_cache"
-PAST_STATES = "past_states"
-ALL = (VALIDATOR, TRACKER_CACHE, PAST_STATES)
+ALL = (VALIDATOR, TRACKER_CACHE)
 
 
 def chosen(setting: str | None) -> set[str]:
@@ -102,54 +100,12 @@ def _cached_validator() -> Callable[[Any, dict[str, Any]], bool]:
     return _validate_action_result
 
 
-def _shared_past_states(original: Callable[..., Any]) -> Callable[..., Any]:
-    """Each policy (rules, memoization, TED) asks the tracker for its past states, with the same
-    arguments, for every action predicted: the states of the whole session, rebuilt by replaying
-    every event, three times over. The tracker keeps the last answer and gives each caller its
-    own copy (callers change the last state in place), as long as no event was added since."""
-
-    def past_states(
-        self: Any,
-        domain: Any,
-        omit_unset_slots: bool = False,
-        ignore_rule_only_turns: bool = False,
-        rule_only_data: dict[str, Any] | None = None,
-    ) -> list[Any]:
-        events = self.events
-        last = events[-1] if events else None
-        key = (len(events), omit_unset_slots, ignore_rule_only_turns)
-        memo = self.__dict__.get("_rapport_past_states")
-        if (
-            memo is not None
-            and memo[0] == key
-            and memo[1] is last
-            and memo[2] is domain
-            and memo[3] is rule_only_data
-        ):
-            states = memo[4]
-        else:
-            states = original(
-                self,
-                domain,
-                omit_unset_slots=omit_unset_slots,
-                ignore_rule_only_turns=ignore_rule_only_turns,
-                rule_only_data=rule_only_data,
-            )
-            # The objects themselves are kept, so their ids cannot be reused while compared.
-            self.__dict__["_rapport_past_states"] = (key, last, domain, rule_only_data, states)
-        # A state is {sub-state name: {feature: str or tuple}}: two levels are all that change.
-        return [{name: dict(sub) for name, sub in state.items()} for state in states]
-
-    return past_states
-
-
 def apply(names: set[str] | None = None) -> list[str]:
     """Apply the speed-ups named (default: those RAPPORT_RASA_SPEEDUPS asks for); what was
     applied, in words. Raises RasaChanged when Rasa's code is not the one expected."""
     import os
 
     from rasa.core.actions.action import RemoteAction
-    from rasa.shared.core.trackers import DialogueStateTracker
 
     wanted = chosen(os.environ.get("RAPPORT_RASA_SPEEDUPS")) if names is None else names
     applied = []
@@ -157,10 +113,6 @@ def apply(names: set[str] | None = None) -> list[str]:
         check_unchanged(RemoteAction._validate_action_result, VALIDATE_FINGERPRINT)
         RemoteAction._validate_action_result = _cached_validator()
         applied.append("action response validator built once")
-    if PAST_STATES in wanted:
-        check_unchanged(DialogueStateTracker.past_states, PAST_STATES_FINGERPRINT)
-        DialogueStateTracker.past_states = _shared_past_states(DialogueStateTracker.past_states)
-        applied.append("past states shared by the policies")
     if TRACKER_CACHE in wanted:
         applied.append("tracker kept between turns (if endpoints.yml names the caching store)")
     return applied

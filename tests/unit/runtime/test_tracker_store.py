@@ -4,36 +4,14 @@ and a new session all read from the database as Rasa's own store would."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
-import pytest
-
-from rapport.processes import RASA_PYTHON
-from rapport.settings import ROOT
-
-pytestmark = pytest.mark.skipif(
-    not RASA_PYTHON.exists(), reason="needs .venv-rasa (make setup) to import Rasa"
-)
+from tests.unit.runtime.conftest import needs_rasa, run_with_rasa
 
 
+@needs_rasa
 def test_the_kept_tracker_is_handed_back_only_while_the_database_agrees(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [
-            str(RASA_PYTHON),
-            str(Path(__file__).with_name("tracker_store_check.py")),
-            str(tmp_path / "tracker.db"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    found = json.loads(run.stdout.strip().splitlines()[-1])
+    found = run_with_rasa("tracker_store_check.py", str(tmp_path / "tracker.db"))
     assert found == {
         "same object after a save": True,
         "hits": 1,
