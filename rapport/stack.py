@@ -162,7 +162,7 @@ class Stack:
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
-            "  enable_selective_domain: true\n" + tracker_store_endpoint(self.tracker_db_url)
+            + tracker_store_endpoint(self.tracker_db_url)
         )
         ports = Ports(rasa=self.rasa_port, actions=self.action_port, gateway=self.gateway_port)
         argv = commands(ports=ports, endpoints=endpoints, model=self.model, python=self.python)
