@@ -113,6 +113,9 @@ class Supervisor:
                 continue
             if self._stopping.is_set():
                 continue
+            # What it started goes with it (the action server's Sanic worker would otherwise
+            # keep its port, and the restarted one could not bind it).
+            _signal_group(process, signal.SIGKILL)
             self.say(
                 "rapport",
                 f"{child.name} exited with {process.returncode}; restarting it in "
@@ -129,11 +132,10 @@ class Supervisor:
                 _signal_group(process, signal.SIGTERM)
         deadline = self.clock() + STOP_GRACE_S
         for process in running:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - self.clock()))
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait()
+            _signal_group(process, signal.SIGKILL)  # whatever is left of it, children included
+            process.wait()
 
     def run(self) -> int:
         """Until SIGINT or SIGTERM; then stop every child and return 0."""

@@ -144,3 +144,29 @@ def test_run_stops_everything_on_sigterm(tmp_path: Path) -> None:
     process = sup.children["rasa"].process
     assert result == [0] and process is not None and process.poll() is not None
     assert "stopping every process" in sup.out.getvalue()  # type: ignore[attr-defined]
+
+
+def test_what_a_dead_process_started_goes_with_it(tmp_path: Path) -> None:
+    """The action server's Sanic runs a worker process: when the server dies, its worker must
+    not keep the port from the restarted one."""
+    pid_file = tmp_path / "worker"
+    parent = (
+        "import subprocess, sys, time\n"
+        f"w = subprocess.Popen({SLEEPER!r})\n"
+        f"open({str(pid_file)!r}, 'w').write(str(w.pid))\n"
+        "time.sleep(600)\n"
+    )
+    sup = Supervisor({"actions": [sys.executable, "-c", parent]}, dict(os.environ), str(tmp_path),
+                     io.StringIO())  # fmt: skip
+    sup.start()
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text() != "")
+        worker = int(pid_file.read_text())
+        first = sup.children["actions"].process
+        assert first is not None
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        sup.check()
+        wait_for(lambda: not alive(worker))
+    finally:
+        sup.stop()
