@@ -13,7 +13,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from bot.actions.consent_question import close_consent_question, open_question, question_seen
-from bot.actions.context import channel, customer_id, in_transaction, latest_text, said_when
+from bot.actions.context import (
+    channel,
+    customer_id,
+    in_transaction,
+    intent_name,
+    latest_text,
+    said_when,
+    sender_address,
+)
 from bot.actions.health_consent import WAITING_SLOT, keep_for_now_only, keep_waiting, waiting_of
 from profile_store.consents import (
     HEALTH_FACTS,
@@ -66,11 +74,6 @@ NEVER_SAID = {
     PROACTIVE: "not asked yet: I never write first without your yes",
     HEALTH_FACTS: "not asked yet: I keep them for one conversation only",
 }
-EXAMPLES = {
-    OFFERS: ("start offers", "stop offers"),
-    PROACTIVE: ("you may message me first", "don't message me first"),
-    HEALTH_FACTS: ("remember my allergies", "don't keep my allergies"),
-}
 
 
 def purpose_in(text: str) -> str | None:
@@ -112,7 +115,7 @@ class ActionAnswerConsent(Action):
         if purpose is None:
             dispatcher.utter_message(response="utter_no_consent_question")
             return close_consent_question()
-        granted = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        granted = intent_name(tracker) == "affirm"
         cid, via, waiting = customer_id(tracker), channel(tracker), waiting_of(tracker)
         asked, answer = question_seen(tracker, purpose), latest_text(tracker)
 
@@ -131,7 +134,7 @@ class ActionAnswerConsent(Action):
                 keep_waiting(session, cid, waiting)
 
         await in_transaction(record)
-        dispatcher.utter_message(response=_answered(purpose, granted))
+        dispatcher.utter_message(response=ANSWERS[(purpose, granted)])
         events = close_consent_question()
         if purpose == HEALTH_FACTS:
             events.append(SlotSet(WAITING_SLOT, None))
@@ -146,10 +149,6 @@ ANSWERS = {
     (HEALTH_FACTS, True): "utter_consent_health_facts_granted",
     (HEALTH_FACTS, False): "utter_consent_health_facts_withdrawn",
 }
-
-
-def _answered(purpose: str, granted: bool) -> str:
-    return ANSWERS[(purpose, granted)]
 
 
 class ActionShowConsents(Action):
@@ -183,7 +182,7 @@ class ActionChangeConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = intent_name(tracker)
         granted = intent == "grant_consent"
         named = next(tracker.get_latest_entity_values(PURPOSE_ENTITY), None)
         purpose = named if named in PURPOSES else purpose_in(latest_text(tracker))
@@ -201,15 +200,14 @@ class ActionChangeConsent(Action):
             return []
         cid, via, waiting = customer_id(tracker), channel(tracker), waiting_of(tracker)
         answer = latest_text(tracker) if not named else f"{intent}: {purpose}"
-        metadata = tracker.latest_message.get("metadata") or {}
-        address = metadata.get("address") if isinstance(metadata, dict) else None
+        given = sender_address(tracker)
 
         def change(session: Session) -> None:
             ensure_customer(session, cid)
             if purpose == OFFERS:
                 record_opt_word(session, cid, channel=via, granted=granted, answer=answer)
-                if granted and isinstance(address, str) and address:
-                    lift_suppression(session, via, address)
+                if granted and given is not None:
+                    lift_suppression(session, via, given)
                 return
             record_consent(
                 session, cid, purpose=purpose, channel=via, granted=granted, answer=answer
@@ -221,7 +219,7 @@ class ActionChangeConsent(Action):
                     keep_for_now_only(session, cid, datetime.now(UTC))
 
         await in_transaction(change)
-        dispatcher.utter_message(response=_answered(purpose, granted))
+        dispatcher.utter_message(response=ANSWERS[(purpose, granted)])
         events: list[EventType] = []
         if open_question(tracker) == purpose:
             events += close_consent_question()

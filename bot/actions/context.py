@@ -59,6 +59,18 @@ def customer_id(tracker: Tracker) -> str:
     return tracker.sender_id
 
 
+def intent_name(tracker: Tracker) -> str | None:
+    """The intent Rasa read in the latest message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def sender_address(tracker: Tracker) -> str | None:
+    """The sender's address on their channel, as the gateway gave it (None if it did not)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    value = metadata.get("address") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def channel(tracker: Tracker) -> str:
     metadata = tracker.latest_message.get("metadata") or {}
     value = metadata.get("channel") if isinstance(metadata, dict) else None

@@ -31,6 +31,7 @@ from bot.actions.context import (
     conversation_id,
     customer_id,
     in_transaction,
+    intent_name,
     latest_text,
     today,
 )
@@ -191,10 +192,6 @@ async def _note(
     return ask(queue)
 
 
-def _intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
 class ActionReadFacts(ValidationAction):
     """Reads every user message for facts (Rasa calls it action_validate_slot_mappings)."""
 
@@ -207,7 +204,7 @@ class ActionReadFacts(ValidationAction):
         if tracker.is_paused() or not text.strip() or text.startswith("/"):
             return [SlotSet(HEARD_SLOT, 0), SlotSet(NAME_HEARD_SLOT, None)]
         events: list[EventType] = []
-        intent = _intent(tracker)
+        intent = intent_name(tracker)
         facts: list[StatedFact] = []
         if intent not in NOT_READ_FOR_FACTS:
             _, vocabulary = await catalogue()
@@ -285,7 +282,7 @@ class ActionConfirmFacts(Action):
             return clear_pending()
         first, rest = queue[0], queue[1:]
         kept = Kept(None)
-        if _intent(tracker) == "affirm":
+        if intent_name(tracker) == "affirm":
             kept = await in_transaction(lambda s: _save(s, tracker, [first], []))
             dispatcher.utter_message(response="utter_fact_noted", fact=describe(first))
         else:

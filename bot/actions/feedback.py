@@ -18,6 +18,7 @@ from bot.actions.context import (
     conversation_id,
     customer_id,
     in_transaction,
+    intent_name,
     latest_text,
 )
 from bot.actions.context import today as current_day
@@ -344,7 +345,7 @@ class ActionConfirmCategoryStop(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         category = tracker.get_slot(CATEGORY_STOP_SLOT)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = intent_name(tracker)
         if not isinstance(category, str) or category not in CATEGORIES:
             dispatcher.utter_message(response="utter_ask_category_stop")
             return [SlotSet(CATEGORY_STOP_SLOT, None)]

@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from bot.actions.context import channel, customer_id, in_transaction, latest_text
+from bot.actions.context import channel, customer_id, in_transaction, latest_text, sender_address
 from offers.reasons import join_and
 from profile_store.addresses import InvalidAddress, normalise_address
 from profile_store.linking import (
@@ -92,15 +92,14 @@ def response_text(domain: dict[str, Any], name: str, **values: Any) -> str:
 
 
 def _current(tracker: Tracker) -> tuple[str, str] | None:
-    metadata = tracker.latest_message.get("metadata") or {}
-    address = metadata.get("address") if isinstance(metadata, dict) else None
-    if not isinstance(address, str) or not address:
+    given = sender_address(tracker)
+    if given is None:
         return None
     via = channel(tracker)
     try:
-        return via, normalise_address(via, address)
+        return via, normalise_address(via, given)
     except InvalidAddress:
-        return via, address
+        return via, given
 
 
 def _unproven_mail(tracker: Tracker) -> bool:

@@ -14,6 +14,7 @@ from bot.actions.context import (
     channel,
     customer_id,
     in_transaction,
+    intent_name,
     latest_text,
     said_when,
 )
@@ -116,7 +117,7 @@ class ActionAnswerErase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = intent_name(tracker)
         if not tracker.get_slot(ERASE_SLOT) or intent != "affirm":
             dispatcher.utter_message(response="utter_erase_cancelled")
             return [SlotSet(ERASE_SLOT, None)]
