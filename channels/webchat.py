@@ -47,6 +47,8 @@ SESSION_REQUEST_EVT = "session_request"
 SESSION_CONFIRM_EVT = "session_confirm"
 ERROR_EVT = "rapport_error"
 HISTORY_EVT = "rapport_history"
+# After the last reply to one user_uttered (or its error): the widget stops showing "typing".
+TURN_END_EVT = "rapport_turn_end"
 MAX_PAYLOAD_BYTES = 64 * 1024
 
 UNAVAILABLE = "The assistant is unavailable right now, please retry in a moment."
@@ -256,6 +258,8 @@ class WebChat:
         except Exception:
             log.exception("user_uttered failed on socket %s", sid)
             await self._error(sid, "internal_error", "Something went wrong, please retry.")
+        finally:
+            await self._sio.emit(TURN_END_EVT, {}, to=sid)
 
     async def _user_uttered(self, sid: str, data: object) -> None:
         uttered = parse_user_uttered(data)

@@ -1,6 +1,7 @@
 // Rapport web chat: Rasa's socketio protocol (session_request/session_confirm,
-// user_uttered/bot_uttered) plus rapport_error and rapport_history (the recent conversation,
-// sent before session_confirm when the page comes back). Bot text is untrusted: textContent only.
+// user_uttered/bot_uttered) plus rapport_error, rapport_turn_end (after the last reply to a
+// message) and rapport_history (the recent conversation, sent before session_confirm when the
+// page comes back). Bot text is untrusted: textContent only.
 // The page waits for the gateway's /health to say the assistant is ready before it talks.
 (function () {
   "use strict";
@@ -159,9 +160,13 @@
     });
   });
 
+  // "typing" stays on while the bot has more to say: until rapport_turn_end, after its last reply.
   socket.on("bot_uttered", function (message) {
-    showTyping(false);
     renderBot(message);
+  });
+
+  socket.on("rapport_turn_end", function () {
+    showTyping(false);
   });
 
   socket.on("rapport_error", function (error) {

@@ -1,4 +1,5 @@
-"""The real stack for end-to-end tests: trained model, Rasa server, action server, gateway, SQLite.
+"""The real stack for end-to-end tests: trained model, Rasa server, action server, gateway with
+every channel on, SQLite; and the stand-ins for what we cannot reach (Meta, a mail provider).
 
 Started once per test session (Rasa takes ~40 s to load a model); each test uses fresh customers.
 """
@@ -22,6 +23,10 @@ from rapport.processes import MODEL, RASA_PYTHON
 from rapport.settings import ROOT
 from rapport.stack import Stack, free_port
 from tastes.reader import DEFAULT_DIR as READER_DIR
+from tests.e2e.email.servers import Dovecot, DovecotUnavailable, Smarthost
+from tests.e2e.whatsapp import meta
+from tests.e2e.whatsapp.meta import Meta
+from tests.e2e.whatsapp.standin import GraphStandIn, StandInThread
 
 
 @contextmanager
@@ -66,10 +71,110 @@ SHOP_SITE = f"http://127.0.0.1:{SHOP_SITE_PORT}"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+SHOP = "shop@rapport.test"  # the shop's mail address
+STAFF = ("anne", "Anne", "a long staff password")  # username, first name, password
+
+
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    with running_stack("e2e", {"RAPPORT_WEBCHAT_ORIGINS": SHOP_SITE}) as running:
+def graph_api() -> Iterator[GraphStandIn]:
+    """Meta's Graph API, played on loopback: what the gateway sends on WhatsApp lands here."""
+    standin = GraphStandIn(access_token=meta.ACCESS_TOKEN, phone_number_id=meta.PHONE_NUMBER_ID)
+    server = StandInThread(standin).start()
+    standin.base_url = server.base_url  # type: ignore[attr-defined]
+    try:
+        yield standin
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def smarthost() -> Iterator[Smarthost]:
+    """The mail provider, played on loopback: what the shop sends by email lands here."""
+    host = Smarthost().start()
+    try:
+        yield host
+    finally:
+        host.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot | None]:
+    """A dovecot on loopback, or None (the IMAP tests then skip, saying why)."""
+    try:
+        server = Dovecot(user=SHOP).start()
+    except (DovecotUnavailable, OSError) as exc:
+        print(f"dovecot unavailable, IMAP tests will be skipped: {exc}")
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def add_staff(stack: Stack, username: str, first_name: str, password: str) -> None:
+    """A staff account, through the real CLI."""
+    subprocess.run(
+        [
+            stack.python,
+            "-m",
+            "rapport",
+            "staff",
+            "add",
+            username,
+            "--first-name",
+            first_name,
+            "--password-stdin",
+        ],
+        cwd=ROOT,
+        env=stack.env(),
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(
+    graph_api: GraphStandIn, smarthost: Smarthost, dovecot: Dovecot | None
+) -> Iterator[Stack]:
+    """The whole assistant, once per test run (Rasa takes ~40 s to load a model): web chat
+    (the shop's site allowed to embed it), WhatsApp (Meta played by the stand-in), email (SMTP
+    in, IMAP in from the local dovecot, out through the local smarthost), the staff console
+    with one account, staff always in. Each test uses customers of its own."""
+    env = {
+        "RAPPORT_WEBCHAT_ORIGINS": SHOP_SITE,
+        "RAPPORT_OPENING_HOURS": "",  # the closed-shop answer is covered by the unit tests
+        "WHATSAPP_PHONE_NUMBER_ID": meta.PHONE_NUMBER_ID,
+        "WHATSAPP_ACCESS_TOKEN": meta.ACCESS_TOKEN,
+        "WHATSAPP_APP_SECRET": meta.APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": meta.VERIFY_TOKEN,
+        "WHATSAPP_API_BASE": graph_api.base_url,  # type: ignore[attr-defined]
+        "RAPPORT_EMAIL_ADDRESS": SHOP,
+        "RAPPORT_SMTP_LISTEN_HOST": "127.0.0.1",
+        "RAPPORT_SMTP_LISTEN_PORT": str(free_port()),
+        "RAPPORT_SMTP_RELAY_HOST": "127.0.0.1",
+        "RAPPORT_SMTP_RELAY_PORT": str(smarthost.port),
+        "RAPPORT_SMTP_RELAY_STARTTLS": "false",
+    }
+    if dovecot is not None:
+        env.update(
+            RAPPORT_IMAP_HOST="127.0.0.1",
+            RAPPORT_IMAP_PORT=str(dovecot.port),
+            RAPPORT_IMAP_USER=dovecot.user,
+            RAPPORT_IMAP_PASSWORD=dovecot.password,
+            RAPPORT_IMAP_SSL="false",
+            RAPPORT_IMAP_POLL_S="1",
+        )
+    with running_stack("e2e", env) as running:
+        add_staff(running, *STAFF)
         yield running
+
+
+@pytest.fixture
+def whatsapp(stack: Stack, graph_api: GraphStandIn) -> Meta:
+    return Meta(stack, graph_api)
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +234,10 @@ class WebChatCustomer:
         async def _error(data: dict[str, Any]) -> None:
             await self.inbox.put(("rapport_error", data))
 
+        @self.client.on("rapport_turn_end")
+        async def _turn_end(data: Any = None) -> None:
+            await self.inbox.put(("rapport_turn_end", {}))
+
     async def connect(self, session_id: str | None = None) -> str:
         self._confirmed = asyncio.get_running_loop().create_future()
         await self.client.connect(self.url, transports=["websocket"])
@@ -136,14 +245,24 @@ class WebChatCustomer:
         self.session_id = await asyncio.wait_for(self._confirmed, 10)
         return self.session_id
 
-    async def say(
-        self, text: str, *, quiet_s: float = 1.5, timeout_s: float = 60
-    ) -> list[dict[str, Any]]:
-        """Send one message and collect every reply until the bot falls quiet."""
+    async def say(self, text: str, *, timeout_s: float = 60) -> list[dict[str, Any]]:
+        """Send one message and collect every reply, up to the gateway's end of the turn."""
         await self.client.emit(
             "user_uttered", {"message": text, "session_id": self.session_id, "customData": {}}
         )
-        return await self.replies(quiet_s=quiet_s, timeout_s=timeout_s)
+        got: list[dict[str, Any]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            try:
+                kind, data = await asyncio.wait_for(self.inbox.get(), deadline - loop.time())
+            except TimeoutError:
+                raise AssertionError(
+                    f"no end of turn {timeout_s} s after {text!r}: {got}"
+                ) from None
+            if kind == "rapport_turn_end":
+                return got
+            got.append({"event": kind, **data})
 
     async def tell(self, text: str) -> list[dict[str, Any]]:
         """State something, answering yes when the bot asks "Just to be sure: ...?" about it
@@ -169,7 +288,8 @@ class WebChatCustomer:
                 if got:
                     break
                 continue
-            got.append({"event": kind, **data})
+            if kind != "rapport_turn_end":
+                got.append({"event": kind, **data})
         return got
 
     async def close(self) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from rapport.stack import Stack
 from tests.e2e.conftest import export_profile
-from tests.e2e.email.conftest import SHOP, restart_gateway, smtp_port
+from tests.e2e.email.helpers import SHOP, restart_gateway, smtp_port
 from tests.e2e.email.servers import Dovecot, Smarthost, plain_body
 
 pytestmark = pytest.mark.e2e
@@ -52,12 +52,12 @@ async def send(stack: Stack, sender: str, raw: bytes, envelope_from: str | None 
 
 
 async def test_a_conversation_by_email_is_answered_in_thread_and_stores_facts(
-    email_stack: Stack, smarthost: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     who = customer()
     address = normalised(who)
     first_id, first = mail(who, "Hi, I'm Philippe", subject="Hello shop")
-    await send(email_stack, who, first)
+    await send(stack, who, first)
     [answer] = await smarthost.wait_for(address, 1)
     assert answer["In-Reply-To"] == first_id
     assert first_id in str(answer["References"])
@@ -72,16 +72,16 @@ async def test_a_conversation_by_email_is_answered_in_thread_and_stores_facts(
         extra=f"In-Reply-To: {answer['Message-ID']}\r\nReferences: {first_id} "
         f"{answer['Message-ID']}\r\n",
     )
-    await send(email_stack, who, second)
+    await send(stack, who, second)
     answers = await smarthost.wait_for(address, 2)
     assert len(answers) == 2, "one answer per email"
     assert answers[1]["In-Reply-To"] == second_id
     assert "veal paupiettes" in plain_body(answers[1]).lower()
 
-    profile = export_profile(email_stack, f"email:{address}")
+    profile = export_profile(stack, f"email:{address}")
     assert profile["customer"]["name"] == "Philippe"
     # Staff type the address as the customer wrote it (`...@Example.COM`): the same customer.
-    assert export_profile(email_stack, f"email:{who}") == profile
+    assert export_profile(stack, f"email:{who}") == profile
     prefs = {(p["subject"], p["polarity"]): p for p in profile["preferences"]}
     like = prefs[("veal paupiettes", "like")]
     assert like["channel"] == "email"
@@ -104,7 +104,7 @@ def long_id(length: int, domain: str) -> str:
 
 @pytest.mark.parametrize("length", [80, 120])
 async def test_replies_thread_under_long_message_ids(
-    email_stack: Stack, smarthost: Smarthost, length: int
+    stack: Stack, smarthost: Smarthost, length: int
 ) -> None:
     """Outlook's ids are ~80 characters; the reply must carry them byte for byte."""
     who = customer()
@@ -112,7 +112,7 @@ async def test_replies_thread_under_long_message_ids(
     first_id = long_id(length, "VI1PR08MB5325.eurprd08.prod.outlook.com")
     assert len(first_id) == length
     _, first = mail(who, "Hello, do you deliver?", subject="Delivery", message_id=first_id)
-    await send(email_stack, who, first)
+    await send(stack, who, first)
     await smarthost.wait_for(address, 1)
     [raw] = smarthost.raw_to(address)
     assert raw_header(raw, "In-Reply-To") == first_id
@@ -126,7 +126,7 @@ async def test_replies_thread_under_long_message_ids(
         message_id=second_id,
         extra=f"In-Reply-To: {first_id}\r\nReferences: {first_id}\r\n",
     )
-    await send(email_stack, who, second)
+    await send(stack, who, second)
     await smarthost.wait_for(address, 2)
     raw_second = smarthost.raw_to(address)[1]
     assert raw_header(raw_second, "In-Reply-To") == second_id
@@ -135,7 +135,7 @@ async def test_replies_thread_under_long_message_ids(
 
 
 async def test_an_allergy_given_as_the_reason_to_stop_offers_is_stored(
-    email_stack: Stack, smarthost: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     who = customer()
     address = normalised(who)
@@ -145,11 +145,11 @@ async def test_an_allergy_given_as_the_reason_to_stop_offers_is_stored(
         "\n\nBest regards,\nTom",
         subject="Re: This week's offers",
     )
-    await send(email_stack, who, message)
+    await send(stack, who, message)
     [answer] = await smarthost.wait_for(address, 1)
     body = plain_body(answer).lower()
     assert "allergic to shellfish" in body
-    profile = export_profile(email_stack, f"email:{address}")
+    profile = export_profile(stack, f"email:{address}")
     avoids = {
         (p["subject"], p["reason"]) for p in profile["preferences"] if p["polarity"] == "avoid"
     }
@@ -159,50 +159,48 @@ async def test_an_allergy_given_as_the_reason_to_stop_offers_is_stored(
 
 
 async def test_unsubscribe_by_mail_or_by_the_one_click_link_stops_offers(
-    email_stack: Stack, smarthost: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     who = customer()
     address = normalised(who)
     _, message = mail(who, "Hi, I love Comté")
-    await send(email_stack, who, message)
+    await send(stack, who, message)
     [answer] = await smarthost.wait_for(address, 1)
     # RFC 8058: the mail client's own button posts to the link; the gateway honours it.
     link = str(answer["List-Unsubscribe"]).strip("<>")
     assert answer["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert link.startswith(email_stack.gateway_url + "/unsubscribe/")
+    assert link.startswith(stack.gateway_url + "/unsubscribe/")
     async with (
         aiohttp.ClientSession() as http,
         http.post(link, data={"List-Unsubscribe": "One-Click"}) as response,
     ):
         assert response.status == 200
-    consents = export_profile(email_stack, f"email:{address}")["consents"]
+    consents = export_profile(stack, f"email:{address}")["consents"]
     assert [(c["channel"], c["granted"]) for c in consents] == [("email", False)]
 
     _, message = mail(who, "START")
-    await send(email_stack, who, message)
+    await send(stack, who, message)
     [_, started] = await smarthost.wait_for(address, 2)
     assert "offers picked for you" in plain_body(started)
     _, message = mail(who, "Unsubscribe")
-    await send(email_stack, who, message)
+    await send(stack, who, message)
     [*_, stopped] = await smarthost.wait_for(address, 3)
     assert "won't receive any more offers" in plain_body(stopped)
-    consents = export_profile(email_stack, f"email:{address}")["consents"]
+    consents = export_profile(stack, f"email:{address}")["consents"]
     assert [c["granted"] for c in consents] == [False, True, False]
 
 
-async def test_auto_replies_and_bounces_get_no_answer(
-    email_stack: Stack, smarthost: Smarthost
-) -> None:
+async def test_auto_replies_and_bounces_get_no_answer(stack: Stack, smarthost: Smarthost) -> None:
     who = customer()
     address = normalised(who)
     _, vacation = mail(who, "I am out of the office.", extra="Auto-Submitted: auto-replied\r\n")
-    await send(email_stack, who, vacation)
+    await send(stack, who, vacation)
     _, bulk = mail(who, "Newsletter", extra="Precedence: bulk\r\nList-Id: <news.example.com>\r\n")
-    await send(email_stack, who, bulk)
+    await send(stack, who, bulk)
     _, bounce = mail(who, "Delivery failed")
-    await send(email_stack, who, bounce, envelope_from="")
+    await send(stack, who, bounce, envelope_from="")
     person_id, person = mail(who, "hello")
-    await send(email_stack, who, person)
+    await send(stack, who, person)
     answers = await smarthost.wait_for(address, 1)
     await asyncio.sleep(1.0)
     answers = smarthost.to(address)
@@ -210,26 +208,26 @@ async def test_auto_replies_and_bounces_get_no_answer(
 
 
 async def test_oversized_and_malformed_mail_are_refused_cleanly(
-    email_stack: Stack, smarthost: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     who = customer()
     _, huge = mail(who, "x" * (20 * 1024 * 1024))
     started = time.monotonic()
     with pytest.raises(aiosmtplib.SMTPResponseException) as too_big:
-        await send(email_stack, who, huge)
+        await send(stack, who, huge)
     assert too_big.value.code == 552
     print(f"20 MB mail refused with 552 in {time.monotonic() - started:.2f} s")
     with pytest.raises(aiosmtplib.SMTPDataError) as broken:
-        await send(email_stack, who, b"Subject: no sender\r\n\r\n\x00\xff garbage\r\n")
+        await send(stack, who, b"Subject: no sender\r\n\r\n\x00\xff garbage\r\n")
     assert broken.value.code == 554
     # The gateway is still there and answers the next mail.
     _, ok = mail(who, "hello again")
-    await send(email_stack, who, ok)
+    await send(stack, who, ok)
     assert len(await smarthost.wait_for(normalised(who), 1)) == 1
 
 
 async def test_imap_mail_is_answered(
-    email_stack: Stack, smarthost: Smarthost, dovecot: Dovecot | None
+    stack: Stack, smarthost: Smarthost, dovecot: Dovecot | None
 ) -> None:
     if dovecot is None:
         pytest.skip("dovecot could not be started here (apt-get install -y dovecot-imapd)")
@@ -242,28 +240,28 @@ async def test_imap_mail_is_answered(
 
 
 async def test_nothing_is_processed_twice_after_a_restart(
-    email_stack: Stack, smarthost: Smarthost, dovecot: Dovecot | None
+    stack: Stack, smarthost: Smarthost, dovecot: Dovecot | None
 ) -> None:
     who = customer()
     address = normalised(who)
     _, by_smtp = mail(who, "hello by SMTP")
-    await send(email_stack, who, by_smtp)
+    await send(stack, who, by_smtp)
     expected = 1
     if dovecot is not None:
         _, by_imap = mail(who, "hello by IMAP")
         dovecot.append(by_imap)
         expected = 2
     got = await smarthost.wait_for(address, expected)
-    assert len(got) == expected, email_stack.log("gateway").read_text()[-3000:]
+    assert len(got) == expected, stack.log("gateway").read_text()[-3000:]
 
-    await asyncio.to_thread(restart_gateway, email_stack)
+    await asyncio.to_thread(restart_gateway, stack)
 
-    await send(email_stack, who, by_smtp)  # the sending server retries the same mail
+    await send(stack, who, by_smtp)  # the sending server retries the same mail
     new_id, new = mail(who, "a new mail after the restart")
     if dovecot is not None:
         dovecot.append(new)  # the old IMAP mail is still in the mailbox too
     else:
-        await send(email_stack, who, new)
+        await send(stack, who, new)
     answers = await smarthost.wait_for(address, expected + 1)
     await asyncio.sleep(3.0)  # a few IMAP polls: anything answered twice would show now
     answers = smarthost.to(address)

@@ -11,8 +11,7 @@ import pytest
 from playwright.async_api import expect
 
 from rapport.stack import Stack
-from tests.e2e.conftest import WebChatCustomer, export_profile, texts
-from tests.e2e.handoff.conftest import STAFF
+from tests.e2e.conftest import STAFF, WebChatCustomer, export_profile, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -39,9 +38,9 @@ def _customer_id(stack: Stack, session_id: str) -> str:
 
 
 async def test_an_agent_takes_over_replies_and_hands_back_in_a_real_browser(
-    handoff_stack: Stack, browser: Any
+    stack: Stack, browser: Any
 ) -> None:
-    stack = handoff_stack
+    stack = stack
     customer = WebChatCustomer(stack.gateway_url)
     session_id = await customer.connect()
     await customer.say("hi, I'm Hélène")
@@ -68,7 +67,7 @@ async def test_an_agent_takes_over_replies_and_hands_back_in_a_real_browser(
     # While the agent has it, the bot says nothing, and the console shows the message live
     # as text (a <script> is not run, a tag is not an element).
     hostile = "<script>window.pwned = 1</script><b>bold?</b> my order is late"
-    assert await customer.say(hostile, quiet_s=1, timeout_s=4) == []
+    assert await customer.say(hostile) == []
     last_line = page.locator("#transcript li.customer").last
     await last_line.locator(".text", has_text="my order is late").wait_for(timeout=10_000)
     assert await last_line.locator(".text").text_content() == hostile
@@ -102,8 +101,8 @@ async def test_an_agent_takes_over_replies_and_hands_back_in_a_real_browser(
     assert "pause" in kinds and "resume" in kinds
 
 
-async def test_the_bot_offers_a_person_after_two_misunderstandings(handoff_stack: Stack) -> None:
-    customer = WebChatCustomer(handoff_stack.gateway_url)
+async def test_the_bot_offers_a_person_after_two_misunderstandings(stack: Stack) -> None:
+    customer = WebChatCustomer(stack.gateway_url)
     await customer.connect()
     await customer.say("hello")
     # "/intent" messages skip the NLU: two misunderstandings whatever the classifier makes of
@@ -135,10 +134,8 @@ def _link_email(stack: Stack, customer_id: str, address: str) -> None:
         engine.dispose()
 
 
-async def test_an_agent_unlinks_an_identity_in_a_real_browser(
-    handoff_stack: Stack, browser: Any
-) -> None:
-    stack = handoff_stack
+async def test_an_agent_unlinks_an_identity_in_a_real_browser(stack: Stack, browser: Any) -> None:
+    stack = stack
     customer = WebChatCustomer(stack.gateway_url)
     session_id = await customer.connect()
     assert texts(await customer.say("hello")), "the bot answers"

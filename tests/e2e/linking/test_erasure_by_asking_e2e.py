@@ -13,7 +13,7 @@ import pytest
 from channels.webchat import web_address
 from rapport.stack import Stack
 from tests.e2e.conftest import WebChatCustomer, export_profile, texts
-from tests.e2e.email.conftest import SHOP, smtp_port
+from tests.e2e.email.helpers import SHOP, smtp_port
 from tests.e2e.email.servers import Smarthost
 from tests.e2e.email.test_email import mail
 from tests.e2e.linking.test_linking_e2e import code_mailed_to, new_email
@@ -34,21 +34,21 @@ def raw_dump(url: str) -> str:
 
 
 async def test_forget_everything_leaves_nothing_in_either_database(
-    link_stack: Stack, link_mail: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     address = new_email()
     words = ["Pistachio ice cream is my weakness", "My neighbour Zebulon swears by it"]
-    customer = WebChatCustomer(link_stack.gateway_url)
+    customer = WebChatCustomer(stack.gateway_url)
     session_id = await customer.connect()
     try:
         await customer.tell(words[0])
         await customer.say(f"link my email {address}")
-        await customer.say(await code_mailed_to(link_mail, address))
+        await customer.say(await code_mailed_to(smarthost, address))
         _, raw = mail(address, words[1])
-        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port(link_stack)) as smtp:
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port(stack)) as smtp:
             await smtp.sendmail(address, [SHOP], raw)
-        await link_mail.wait_for(address, 2)
-        profile = export_profile(link_stack, f"email:{address}")
+        await smarthost.wait_for(address, 2)
+        profile = export_profile(stack, f"email:{address}")
         cid = profile["customer"]["id"]
         assert {i["channel"] for i in profile["identities"]} == {"web", "email"}
 
@@ -60,7 +60,7 @@ async def test_forget_everything_leaves_nothing_in_either_database(
         await customer.close()
 
     secrets = [cid, address, address.split("@")[0], web_address(session_id), *words]
-    for url in (link_stack.database_url, link_stack.tracker_db_url):
+    for url in (stack.database_url, stack.tracker_db_url):
         dump = raw_dump(url)
         left = [s for s in secrets if s in dump]
         assert not left, f"{left} still in {url}"

@@ -36,7 +36,7 @@ from channels.whatsapp.signature import SIGNATURE_HEADER
 from profile_store.addresses import normalise_email
 from rapport.stack import Stack
 from tests.e2e.conftest import WebChatCustomer, export_profile, texts
-from tests.e2e.email.conftest import SHOP, smtp_port
+from tests.e2e.email.helpers import SHOP, smtp_port
 from tests.e2e.email.servers import Smarthost, plain_body
 from tests.e2e.email.test_email import mail
 from tests.e2e.linking.test_access_e2e import fetch_export
@@ -47,7 +47,7 @@ from tests.e2e.linking.test_linking_e2e import (
     new_number,
 )
 from tests.e2e.whatsapp import meta
-from tests.e2e.whatsapp.conftest import Meta, bodies
+from tests.e2e.whatsapp.meta import Meta, bodies
 from tests.e2e.whatsapp.standin import GraphStandIn
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +55,7 @@ pytestmark = pytest.mark.e2e
 REVIEW = "what do you know about me?"
 ASK = "send me everything you know about me"
 # Words nobody but the victim says, told on the web chat, on WhatsApp and by email.
-NAME = "Ottoline"
+NAME = "Philippa"
 ON_WEB, ON_WHATSAPP, BY_EMAIL = "kumquats", "quince", "durian"
 FULLWIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
 CYRILLIC = str.maketrans("aeo", "аео")  # Latin a, e, o for their Cyrillic twins
@@ -328,7 +328,7 @@ async def socket_attempts(stack: Stack, findings: Findings) -> None:
             assert confirmed not in (forged, v.session_id), label
             if attacker.history is not None:
                 findings.leaks.append(f"{label}: a history was sent: {attacker.history}")
-            said = [await attacker.say(q, quiet_s=1.0) for q in questions]
+            said = [await attacker.say(q) for q in questions]
         finally:
             await attacker.close()
         findings.replies(label, "\n".join(texts(s) for s in said))
@@ -447,45 +447,45 @@ async def link_forgeries(
 
 
 async def test_no_endpoint_gives_one_customer_another_customers_facts(
-    link_stack: Stack, link_meta: Meta, link_graph: GraphStandIn, link_mail: Smarthost
+    stack: Stack, whatsapp: Meta, graph_api: GraphStandIn, smarthost: Smarthost
 ) -> None:
-    victim = await victim_on_every_channel(link_stack, link_meta, link_graph, link_mail)
+    victim = await victim_on_every_channel(stack, whatsapp, graph_api, smarthost)
     findings = Findings(victim)
     async with aiohttp.ClientSession() as http:
-        await rest_refusals(http, link_stack, victim)
-        await whatsapp_forgeries(link_meta, link_graph, victim)
-        export_answer = await rest_attempts(http, link_stack, findings)
-        await socket_attempts(link_stack, findings)
-        unsubscribe_answer = await email_attempts(link_stack, link_mail, findings)
-        await link_forgeries(http, link_stack, victim, export_answer, unsubscribe_answer)
+        await rest_refusals(http, stack, victim)
+        await whatsapp_forgeries(whatsapp, graph_api, victim)
+        export_answer = await rest_attempts(http, stack, findings)
+        await socket_attempts(stack, findings)
+        unsubscribe_answer = await email_attempts(stack, smarthost, findings)
+        await link_forgeries(http, stack, victim, export_answer, unsubscribe_answer)
 
     assert not findings.leaks, "\n".join(findings.leaks)
     assert findings.accepted >= 15, "the attempts reached the bot"
-    after = export_profile(link_stack, victim.customer_id)
+    after = export_profile(stack, victim.customer_id)
     assert after == victim.export, "the victim's profile is as they left it"
-    assert await user_turns(link_stack, victim.customer_id) == victim.user_turns
+    assert await user_turns(stack, victim.customer_id) == victim.user_turns
 
 
 async def test_a_forged_from_cannot_give_the_victims_profile_to_another_mailbox(
-    link_stack: Stack, link_mail: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     """Mail whose From is the victim's address, sent by someone else (nothing in SMTP stops it;
     only the relay's Authentication-Results can tell), asks to link the sender's own mailbox."""
     victim, attacker = new_email(), new_email()
-    answer = await mail_answered(link_stack, link_mail, victim, f"I can't stand {BY_EMAIL}.")
+    answer = await mail_answered(stack, smarthost, victim, f"I can't stand {BY_EMAIL}.")
     if "just to be sure" in plain_body(answer).lower():
-        await mail_answered(link_stack, link_mail, victim, "yes")
-    before = export_profile(link_stack, f"email:{victim}")
+        await mail_answered(stack, smarthost, victim, "yes")
+    before = export_profile(stack, f"email:{victim}")
     assert BY_EMAIL in json.dumps(before)
 
     # The forged mails' answers go to the victim; a code, if one is sent, to the forger. It is
     # sent within the turn, before the answer: no need to wait for it.
-    refused = await mail_answered(link_stack, link_mail, victim, f"link my email {attacker}")
+    refused = await mail_answered(stack, smarthost, victim, f"link my email {attacker}")
     assert "can't link" in plain_body(refused), "no link by a mail nobody proved"
-    assert not link_mail.to(attacker), "no code went to the forger"
+    assert not smarthost.to(attacker), "no code went to the forger"
 
-    said = plain_body(await mail_answered(link_stack, link_mail, attacker, ASK))
+    said = plain_body(await mail_answered(stack, smarthost, attacker, ASK))
     data, page = await fetch_export(said)
     assert data["customer"]["id"] != before["customer"]["id"]
     assert BY_EMAIL not in json.dumps(data) and BY_EMAIL not in page
-    assert export_profile(link_stack, f"email:{victim}")["identities"] == before["identities"]
+    assert export_profile(stack, f"email:{victim}")["identities"] == before["identities"]

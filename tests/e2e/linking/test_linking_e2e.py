@@ -16,11 +16,11 @@ import pytest
 from channels.webchat import web_address
 from rapport.stack import Stack
 from tests.e2e.conftest import WebChatCustomer, export_profile, texts
-from tests.e2e.email.conftest import SHOP, smtp_port
+from tests.e2e.email.helpers import SHOP, smtp_port
 from tests.e2e.email.servers import Smarthost, plain_body
 from tests.e2e.email.test_email import mail
 from tests.e2e.whatsapp import meta
-from tests.e2e.whatsapp.conftest import Meta, bodies
+from tests.e2e.whatsapp.meta import Meta, bodies
 from tests.e2e.whatsapp.standin import GraphStandIn, problems
 
 pytestmark = pytest.mark.e2e
@@ -68,28 +68,28 @@ def profile_of(stack: Stack, ref: str) -> dict[str, Any]:
 
 
 async def test_a_taste_told_on_the_web_is_known_on_whatsapp_once_linked(
-    link_stack: Stack, link_meta: Meta, link_graph: GraphStandIn
+    stack: Stack, whatsapp: Meta, graph_api: GraphStandIn
 ) -> None:
     wa = new_number()
-    browser = await web(link_stack)
+    browser = await web(stack)
     try:
         await browser.tell("I'm allergic to walnuts")
         await browser.tell("I love Comté")
         await browser.say("any offers for me?")
         asked = texts(await browser.say(f"link my WhatsApp +{wa}"))
         assert "code" in asked and wa in asked
-        code = code_sent_to_whatsapp(link_graph, wa)
+        code = code_sent_to_whatsapp(graph_api, wa)
         assert code not in asked, "the code never shows in the chat that asked for it"
         # The number never wrote to the shop: outside the 24 hours, only a template may go.
-        assert link_graph.to(wa)[-1]["type"] == "template"
+        assert graph_api.to(wa)[-1]["type"] == "template"
         done = texts(await browser.say(code))
         assert "linked" in done.lower()
     finally:
         await browser.close()
 
-    heard = bodies(await link_meta.say(meta.text(wa, "what do you know about me?"), wa))
+    heard = bodies(await whatsapp.say(meta.text(wa, "what do you know about me?"), wa))
     assert "walnuts" in heard.lower(), heard
-    profile = profile_of(link_stack, f"whatsapp:{wa}")
+    profile = profile_of(stack, f"whatsapp:{wa}")
     channels = {i["channel"] for i in profile["identities"]}
     assert channels == {"web", "whatsapp"}
     [walnuts] = [p for p in profile["preferences"] if "walnut" in p["subject"].lower()]
@@ -98,15 +98,15 @@ async def test_a_taste_told_on_the_web_is_known_on_whatsapp_once_linked(
 
     # One relationship: offers shown on the web are not shown again on WhatsApp within the
     # cap, and both channels' messages are in one Rasa conversation.
-    await link_meta.say(meta.text(wa, "any offers for me?"), wa)
-    events = profile_of(link_stack, f"whatsapp:{wa}")["offers"]
+    await whatsapp.say(meta.text(wa, "any offers for me?"), wa)
+    events = profile_of(stack, f"whatsapp:{wa}")["offers"]
     on_web = {e["offer_id"] for e in events if e["channel"] == "web"}
     on_wa = {e["offer_id"] for e in events if e["channel"] == "whatsapp"}
     assert on_web and on_wa and not on_web & on_wa
     cid = profile["customer"]["id"]
     async with (
         aiohttp.ClientSession() as http,
-        http.get(f"{link_stack.rasa_url}/conversations/{cid}/tracker") as response,
+        http.get(f"{stack.rasa_url}/conversations/{cid}/tracker") as response,
     ):
         tracker = await response.json()
     said = [
@@ -119,67 +119,67 @@ async def test_a_taste_told_on_the_web_is_known_on_whatsapp_once_linked(
 
 
 async def test_a_whatsapp_customer_links_their_email_and_is_known_there(
-    link_stack: Stack, link_meta: Meta, link_mail: Smarthost
+    stack: Stack, whatsapp: Meta, smarthost: Smarthost
 ) -> None:
     wa, address = new_number(), new_email()
-    await link_meta.say(meta.text(wa, "I love Comté"), wa)
-    asked = bodies(await link_meta.say(meta.text(wa, f"link my email {address}"), wa))
+    await whatsapp.say(meta.text(wa, "I love Comté"), wa)
+    asked = bodies(await whatsapp.say(meta.text(wa, f"link my email {address}"), wa))
     assert address in asked
-    code = await code_mailed_to(link_mail, address)
-    done = bodies(await link_meta.say(meta.text(wa, f"the code is {code}"), wa))
+    code = await code_mailed_to(smarthost, address)
+    done = bodies(await whatsapp.say(meta.text(wa, f"the code is {code}"), wa))
     assert "linked" in done.lower()
 
     _, raw = mail(address, "what do you know about me?")
-    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port(link_stack)) as smtp:
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port(stack)) as smtp:
         await smtp.sendmail(address, [SHOP], raw)
-    [*_, answer] = await link_mail.wait_for(address, 2)
+    [*_, answer] = await smarthost.wait_for(address, 2)
     assert "comt" in plain_body(answer).lower()
-    profile = profile_of(link_stack, f"email:{address}")
+    profile = profile_of(stack, f"email:{address}")
     assert {i["channel"] for i in profile["identities"]} == {"whatsapp", "email"}
 
 
 async def test_a_second_browser_joins_with_a_code_and_sees_the_same_profile(
-    link_stack: Stack, link_mail: Smarthost
+    stack: Stack, smarthost: Smarthost
 ) -> None:
     address = new_email()
-    first = await web(link_stack)
+    first = await web(stack)
     try:
         await first.tell("I love smoked salmon")
         await first.say("any offers for me?")
         await first.say(f"link my email {address}")
-        await first.say(await code_mailed_to(link_mail, address))
+        await first.say(await code_mailed_to(smarthost, address))
     finally:
         await first.close()
-    first_profile = profile_of(link_stack, f"email:{address}")
+    first_profile = profile_of(stack, f"email:{address}")
     shown = {e["offer_id"] for e in first_profile["offers"] if e["event"] == "presented"}
 
-    second = await web(link_stack)
+    second = await web(stack)
     try:
         asked = texts(await second.say("I've talked to you before"))
         assert "email" in asked.lower()
         await second.say(f"link my email {address}")
-        done = texts(await second.say(await code_mailed_to(link_mail, address, 2)))
+        done = texts(await second.say(await code_mailed_to(smarthost, address, 2)))
         assert "linked" in done.lower()
         review = texts(await second.say("what do you know about me?"))
         assert "smoked salmon" in review.lower()
     finally:
         await second.close()
-    profile = profile_of(link_stack, f"email:{address}")
+    profile = profile_of(stack, f"email:{address}")
     assert [i["channel"] for i in profile["identities"]].count("web") == 2
     assert shown <= {e["offer_id"] for e in profile["offers"]}, "the offer history came along"
 
 
-async def test_a_wrong_code_links_nothing(link_stack: Stack, link_mail: Smarthost) -> None:
+async def test_a_wrong_code_links_nothing(stack: Stack, smarthost: Smarthost) -> None:
     address = new_email()
-    browser = await web(link_stack)
+    browser = await web(stack)
     try:
         await browser.say(f"link my email {address}")
-        code = await code_mailed_to(link_mail, address)
+        code = await code_mailed_to(smarthost, address)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         answer = texts(await browser.say(wrong))
         assert "doesn't match" in answer and "4" in answer
     finally:
         await browser.close()
     assert browser.session_id is not None
-    profile = profile_of(link_stack, f"web:{web_address(browser.session_id)}")
+    profile = profile_of(stack, f"web:{web_address(browser.session_id)}")
     assert [i["channel"] for i in profile["identities"]] == ["web"], "nothing was linked"

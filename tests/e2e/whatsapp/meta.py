@@ -7,12 +7,17 @@ and the sent / delivered / read / failed statuses). Only the values change.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
 from typing import Any
 
+import aiohttp
+
 from channels.whatsapp.signature import SIGNATURE_HEADER, sign
+from rapport.stack import Stack
+from tests.e2e.whatsapp.standin import GraphStandIn
 
 WABA_ID = "102290129340398"
 DISPLAY_PHONE_NUMBER = "15550783881"
@@ -227,3 +232,54 @@ def signed(payload: dict[str, Any], secret: str = APP_SECRET) -> tuple[bytes, di
     """The exact bytes Meta would post and their headers."""
     raw = json.dumps(payload).encode("utf-8")
     return raw, {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, secret)}
+
+
+class Meta:
+    """Plays Meta: posts notifications to the gateway's webhook, reads the stand-in's inbox."""
+
+    def __init__(self, stack: Stack, graph: GraphStandIn) -> None:
+        self.url = f"{stack.gateway_url}/webhooks/whatsapp"
+        self.graph = graph
+
+    async def post_raw(self, raw: bytes, headers: dict[str, str]) -> int:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.url, data=raw, headers=headers) as response,
+        ):
+            return response.status
+
+    async def post(self, payload: dict[str, Any], secret: str = APP_SECRET) -> int:
+        raw, headers = signed(payload, secret)
+        return await self.post_raw(raw, headers)
+
+    async def replies(
+        self, wa_id: str, *, after: int, quiet_s: float = 1.5, timeout_s: float = 60
+    ) -> list[dict[str, Any]]:
+        """The messages sent to `wa_id` after the first `after`, once the gateway falls quiet."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        seen, stable_since = -1, loop.time()
+        while loop.time() < deadline:
+            count = len(self.graph.to(wa_id))
+            if count != seen:
+                seen, stable_since = count, loop.time()
+            elif count > after and loop.time() - stable_since >= quiet_s:
+                break
+            await asyncio.sleep(0.1)
+        return self.graph.to(wa_id)[after:]
+
+    async def say(self, payload: dict[str, Any], wa_id: str) -> list[dict[str, Any]]:
+        before = len(self.graph.to(wa_id))
+        assert await self.post(payload) == 200
+        return await self.replies(wa_id, after=before)
+
+
+def bodies(messages: list[dict[str, Any]]) -> str:
+    """Everything the customer reads in these messages."""
+    out = []
+    for m in messages:
+        if m["type"] == "text":
+            out.append(m["text"]["body"])
+        elif m["type"] == "interactive":
+            out.append(m["interactive"]["body"]["text"])
+    return "\n".join(out)

@@ -13,7 +13,7 @@ from channels.whatsapp.signature import sign
 from rapport.stack import Stack
 from tests.e2e.conftest import export_profile
 from tests.e2e.whatsapp import meta
-from tests.e2e.whatsapp.conftest import Meta, bodies
+from tests.e2e.whatsapp.meta import Meta, bodies
 from tests.e2e.whatsapp.standin import Failure, problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -36,7 +36,7 @@ def counts(stack: Stack) -> tuple[int, int, int]:
 
 
 async def test_a_conversation_on_whatsapp_greets_by_name_and_stores_facts_there(
-    whatsapp: Meta, wa_stack: Stack
+    whatsapp: Meta, stack: Stack
 ) -> None:
     wa = new_number()
     greeting = await whatsapp.say(meta.text(wa, "hello", name="Sheena Nelson"), wa)
@@ -47,7 +47,7 @@ async def test_a_conversation_on_whatsapp_greets_by_name_and_stores_facts_there(
     noted = await whatsapp.say(meta.text(wa, "I love veal paupiettes"), wa)
     assert "paupiettes" in bodies(noted).lower()
 
-    profile = export_profile(wa_stack, f"whatsapp:{wa}")
+    profile = export_profile(stack, f"whatsapp:{wa}")
     assert profile["customer"]["name"] == "Sheena Nelson"
     assert profile["identities"] == [{"channel": "whatsapp", "address": wa, "verified": True}]
     [fact] = [p for p in profile["preferences"] if "paupiette" in p["subject"].lower()]
@@ -55,7 +55,7 @@ async def test_a_conversation_on_whatsapp_greets_by_name_and_stores_facts_there(
 
 
 async def test_offers_come_back_as_interactive_messages_and_a_tap_is_feedback(
-    whatsapp: Meta, wa_stack: Stack
+    whatsapp: Meta, stack: Stack
 ) -> None:
     wa = new_number()
     await whatsapp.say(meta.text(wa, "I love veal paupiettes", name="Marc Dupont"), wa)
@@ -69,27 +69,27 @@ async def test_offers_come_back_as_interactive_messages_and_a_tap_is_feedback(
     accept = buttons[0]["reply"]
     after_tap = await whatsapp.say(meta.button_reply(wa, accept["id"], accept["title"]), wa)
     assert after_tap, "the bot answers the tap"
-    events = export_profile(wa_stack, f"whatsapp:{wa}")["offers"]
+    events = export_profile(stack, f"whatsapp:{wa}")["offers"]
     assert {e["event"] for e in events} >= {"presented", "accepted"}
     assert all(e["channel"] == "whatsapp" for e in events)
 
 
-async def test_duplicates_are_answered_once(whatsapp: Meta, wa_stack: Stack) -> None:
+async def test_duplicates_are_answered_once(whatsapp: Meta, stack: Stack) -> None:
     wa = new_number()
     payload = meta.text(wa, "I can't stand liver pâté")
     first = await whatsapp.say(payload, wa)
-    before = counts(wa_stack)
+    before = counts(stack)
     for _ in range(3):  # Meta retrying the same notification
         assert await whatsapp.post(payload) == 200
     assert await whatsapp.replies(wa, after=len(first), timeout_s=3) == []
-    assert counts(wa_stack) == before
+    assert counts(stack) == before
 
 
 async def test_bad_signatures_malformed_and_oversized_bodies_are_refused(
-    whatsapp: Meta, wa_stack: Stack
+    whatsapp: Meta, stack: Stack
 ) -> None:
     wa = new_number()
-    before = counts(wa_stack)
+    before = counts(stack)
     payload = meta.text(wa, "I love Comté")
     raw, headers = meta.signed(payload)
     assert await whatsapp.post(payload, secret="forged") == 401
@@ -103,7 +103,7 @@ async def test_bad_signatures_malformed_and_oversized_bodies_are_refused(
     assert (
         await whatsapp.post_raw(huge, {"X-Hub-Signature-256": sign(huge, meta.APP_SECRET)}) == 413
     )
-    assert counts(wa_stack) == before
+    assert counts(stack) == before
     assert whatsapp.graph.to(wa) == []
     # The genuine notification still goes through afterwards.
     assert await whatsapp.say(payload, wa)
@@ -126,13 +126,13 @@ async def test_photos_voice_notes_locations_and_stickers_get_a_friendly_answer(
     assert len(whatsapp.graph.to(wa)) == 4
 
 
-async def test_stop_opts_out_at_once_and_is_confirmed(whatsapp: Meta, wa_stack: Stack) -> None:
+async def test_stop_opts_out_at_once_and_is_confirmed(whatsapp: Meta, stack: Stack) -> None:
     wa = new_number()
     [welcome] = await whatsapp.say(meta.text(wa, "START"), wa)
     assert "STOP" in welcome["text"]["body"]
     [confirmation] = await whatsapp.say(meta.text(wa, "Stop"), wa)
     assert "won't receive any more offers" in confirmation["text"]["body"]
-    consents = export_profile(wa_stack, f"whatsapp:{wa}")["consents"]
+    consents = export_profile(stack, f"whatsapp:{wa}")["consents"]
     assert [(c["purpose"], c["channel"], c["granted"]) for c in consents] == [
         ("offers", "whatsapp", True),
         ("offers", "whatsapp", False),
@@ -152,10 +152,10 @@ async def test_rate_limits_from_the_graph_api_are_retried_and_sent_once(whatsapp
     assert whatsapp.graph.failures == []
 
 
-async def test_meta_can_verify_the_webhook(wa_stack: Stack) -> None:
+async def test_meta_can_verify_the_webhook(stack: Stack) -> None:
     import aiohttp
 
-    url = f"{wa_stack.gateway_url}/webhooks/whatsapp"
+    url = f"{stack.gateway_url}/webhooks/whatsapp"
     query = {"hub.mode": "subscribe", "hub.verify_token": meta.VERIFY_TOKEN, "hub.challenge": "42"}
     async with aiohttp.ClientSession() as http:
         async with http.get(url, params=query) as ok:
