@@ -25,6 +25,8 @@ BOT_SOURCES := config.yml bot/domain.yml $(GENERATED_NLU) \
 # Custom NLU components the Rasa process imports (and what they import from tastes/).
 BOT_COMPONENTS := $(wildcard bot/components/*.py) tastes/names.py tastes/cleaning.py
 RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
+# Independent steps side by side on the machine's two cores, each output line whole.
+PARALLEL := $(MAKE) --no-print-directory -j2 --output-sync=line
 
 .PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups eval-offers db clean nlu-report heldout heldout-nlu language-model
 
@@ -103,7 +105,9 @@ train-facts: $(FACTS_MODEL)
 train-rasa: $(MODEL)
 train: $(MODEL) $(FACTS_MODEL)
 
-run: setup db train
+run:
+	@$(PARALLEL) setup
+	@$(PARALLEL) db train
 	@echo "==> starting Rasa (:5005), the action server (:5055) and the gateway; Ctrl-C stops all"
 	@echo "==> web chat: http://$${RAPPORT_HOST:-127.0.0.1}:$${RAPPORT_PORT:-8080}/  (ready when the gateway logs 'Rapport is ready')"
 	@echo "==> REST: send -H \"Authorization: Bearer \$$(cat var/rest_token)\" (or your RAPPORT_REST_TOKEN)"
@@ -126,8 +130,13 @@ test-unit: $(VENV)/.installed
 test-e2e: setup train
 	$(PY) -m pytest tests/e2e -q
 
-test: setup system-deps lint validate train test-bot
-	$(PY) -m pytest tests -q
+# Two cores: the two environments install side by side, then lint, validate, the two trainings and
+# the Rasa stories overlap (make -j2), then pytest runs unit tests on one worker while the other
+# drives the end-to-end stack (pytest-xdist; tests/e2e/conftest.py keeps e2e on one worker).
+test:
+	@$(PARALLEL) setup system-deps
+	@$(PARALLEL) lint validate train test-bot
+	$(PY) -m pytest tests -q -n 2 --dist loadgroup
 
 bench: setup train bench-ranking bench-facts bench-cold-start
 	$(PY) scripts/bench.py

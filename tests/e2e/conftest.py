@@ -64,6 +64,15 @@ def running_stack(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), every end-to-end test goes
+    to the same worker, so one stack serves them all while the other worker runs unit tests."""
+    e2e = Path(__file__).parent
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 # A shop's own web site, on another origin than the gateway, allowed to embed the chat
 # (tests/e2e/test_webchat_browser.py serves it there); any other site is not.
 SHOP_SITE_PORT = free_port()

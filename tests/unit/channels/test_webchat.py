@@ -112,7 +112,7 @@ async def test_a_reload_resumes_the_same_session_and_customer(
     [
         "some-id-rasa-webchat-made-up",
         "a" * 22 + "." + "b" * 22,
-        issue_session_id("a secret that is not the server's"),
+        pytest.param(issue_session_id("a secret that is not the server's"), id="another-secret"),
         12345,
     ],
 )
