@@ -17,7 +17,7 @@ from tests.unit.channels.conftest import SECRET, FakeRasa
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-EVENTS = ("session_confirm", "bot_uttered", "rapport_error")
+EVENTS = ("session_confirm", "bot_uttered", "rapport_error", "rapport_turn_end")
 
 
 class Widget:
@@ -26,11 +26,13 @@ class Widget:
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.queues: dict[str, asyncio.Queue[Any]] = {e: asyncio.Queue() for e in EVENTS}
+        self.order: list[str] = []  # every event received, in order
         for event in EVENTS:
             self.sio.on(event, self._recorder(event))
 
     def _recorder(self, event: str) -> Callable[[Any], Awaitable[None]]:
         async def record(data: Any = None) -> None:
+            self.order.append(event)
             await self.queues[event].put(data)
 
         return record
@@ -156,6 +158,28 @@ async def test_a_conversation_round_trip(
     assert sent["metadata"]["custom_data"] == {"language": "en"}
     assert session_id not in str(sent)  # the bearer id never leaves the gateway
     assert count_customers() == 1
+
+
+async def test_each_message_ends_its_turn_after_its_last_reply_or_its_error(
+    connect: Connect, fake_rasa: FakeRasa
+) -> None:
+    fake_rasa.replies = [{"text": "One"}, {"text": "Two"}]
+    widget = await connect()
+    session_id = await widget.session(None)
+
+    await widget.say("hello", session_id)
+    await widget.next("rapport_turn_end")
+    await widget.say("", session_id)  # refused: empty
+    await widget.next("rapport_turn_end")
+
+    assert widget.order == [
+        "session_confirm",
+        "bot_uttered",
+        "bot_uttered",
+        "rapport_turn_end",
+        "rapport_error",
+        "rapport_turn_end",
+    ]
 
 
 async def test_replies_never_reach_another_socket(connect: Connect) -> None:
