@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from rapport.processes import MODEL, TRACKER_STORE, Ports, commands, environment
 from rapport.settings import ROOT
+from rapport.supervisor import die_with_parent
 
 
 def free_port() -> int:
@@ -145,7 +146,7 @@ class Stack:
             env=self.env(),
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only os.setsid and prctl
         )
 
     def start(self, *, timeout_s: float = 240.0) -> Stack:

@@ -29,7 +29,9 @@ STEADY_AFTER_S = 60.0
 STOP_GRACE_S = 15.0
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """In a new child, before exec: its own process group, and SIGTERM when its parent dies
+    (a killed pytest or bench leaves no stack behind)."""
     os.setsid()
     if sys.platform.startswith("linux"):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -86,7 +88,7 @@ class Supervisor:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only os.setsid and prctl
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only os.setsid and prctl
         )
         child.process, child.started_at, child.restart_at = process, self.clock(), None
         threading.Thread(target=self._relay, args=(child.name, process), daemon=True).start()
