@@ -46,9 +46,11 @@ async def test_a_burst_gets_an_error_event_and_reaches_nothing(
     for text in ("one", "two"):
         await widget.say(text, session_id)
         assert (await widget.next("bot_uttered"))["text"] == "Noted."
+        await widget.next("rapport_turn_end")
 
     await widget.say("three", session_id)
     error = await widget.next("rapport_error")
+    await widget.next("rapport_turn_end")
 
     assert error["code"] == "too_many_messages"
     assert "please wait" in error["message"]
