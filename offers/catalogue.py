@@ -47,7 +47,7 @@ CATEGORIES: tuple[str, ...] = (
 
 # A vegan product is also vegetarian, and a vegetarian one pescatarian: the parser adds these so
 # that a catalogue author cannot forget them and hide a suitable product from a customer.
-_IMPLIED_DIETS: dict[str, tuple[str, ...]] = {
+IMPLIED_DIETS: dict[str, tuple[str, ...]] = {
     "vegan": ("vegetarian", "pescatarian"),
     "vegetarian": ("pescatarian",),
 }
@@ -94,6 +94,7 @@ _OFFER_FIELDS = (
     "valid_from",
     "valid_to",
     "weekend",
+    "for_diets",
 )
 _SATURDAY = 5
 
@@ -132,6 +133,9 @@ class Offer:
     valid_from: date
     valid_to: date
     weekend: bool
+    # Made for the customers who keep these diets (a kosher Shabbat table, a gluten-free
+    # bakery): suggested to them only, never as a general suggestion to anyone else.
+    for_diets: tuple[str, ...] = ()
 
     def is_available_on(self, day: date) -> bool:
         """True if the offer runs on `day` (inclusive dates; weekend offers on Sat/Sun only)."""
@@ -335,7 +339,7 @@ def _parse_product(row: _Row) -> Product | None:
     allergens = row.vocabulary("allergens", ALLERGENS, "allergen", required=True)
     diets = row.vocabulary("diets", DIETS, "diet")
     for diet in list(diets):
-        diets.extend(d for d in _IMPLIED_DIETS.get(diet, ()) if d not in diets)
+        diets.extend(d for d in IMPLIED_DIETS.get(diet, ()) if d not in diets)
     for diet in diets:
         for allergen in sorted(_DIET_FORBIDS_ALLERGENS.get(diet, frozenset()) & set(allergens)):
             row.fail("diets", f"'{diet}' contradicts allergen '{allergen}'")
@@ -369,6 +373,7 @@ def _parse_offer(row: _Row) -> Offer | None:
     valid_from, valid_to = row.day("valid_from"), row.day("valid_to")
     if valid_from and valid_to and valid_from > valid_to:
         row.fail("valid_to", f"{valid_to} is before valid_from {valid_from}")
+    made_for = row.vocabulary("for_diets", DIETS, "diet")
     skus = row.text_list("products")
     if not skus and category is None and tag is None:
         row.fail("products", "the offer targets nothing: list skus or set a category or tag")
@@ -383,6 +388,7 @@ def _parse_offer(row: _Row) -> Offer | None:
         valid_from=valid_from or date.min,
         valid_to=valid_to or date.min,
         weekend=row.flag("weekend"),
+        for_diets=tuple(d for d in DIETS if d in made_for),
     )
     return offer if row.ok else None
 
@@ -462,7 +468,7 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
     return Catalogue(products=tuple(p for _, p in products), offers=tuple(o for _, o in offers))
 
 
-_OFFER_LIST_FIELDS = ("products",)
+_OFFER_LIST_FIELDS = ("products", "for_diets")
 _SECTION_FILES = ("products", "offers")
 _SUFFIXES = (".yml", ".yaml", ".csv")
 

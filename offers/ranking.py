@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from offers.catalogue import Catalogue, Offer, Product
+from offers.catalogue import IMPLIED_DIETS, Catalogue, Offer, Product
 from offers.embeddings import SemanticIndex
 from offers.vocabulary import (
     ALLERGEN_GROUP_WORDS,
@@ -107,6 +107,8 @@ class RankedOffer:
     kinds: tuple[str | None, ...] = ()
     # The facts that took products out of this offer (it is offered for `products` only).
     narrowed_by: tuple[Fact, ...] = ()
+    # An offer made for a diet (Offer.for_diets): the diet and the avoid that says they keep it.
+    kept: tuple[str, Fact] | None = None
 
 
 def _identity_texts(p: Product) -> list[str]:
@@ -213,6 +215,20 @@ def _first_violation(p: Product, rules: Sequence[_Rule]) -> Fact | None:
     return next((r.fact for r in rules if r.forbids(p)), None)
 
 
+def kept_diets(rules: Sequence[_Rule]) -> dict[str, Fact]:
+    """The diets the customer (or their household) keeps, each with the avoid that says so:
+    a vegan keeps vegetarian and pescatarian too; avoiding gluten is keeping gluten-free."""
+    kept: dict[str, Fact] = {}
+    for rule in rules:
+        if rule.fact.polarity != AVOID:
+            continue
+        diets = set(rule.diets) | ({"gluten-free"} if "gluten" in rule.allergens else set())
+        for diet in sorted(diets):
+            for d in (diet, *IMPLIED_DIETS.get(diet, ())):
+                kept.setdefault(d, rule.fact)
+    return kept
+
+
 def _like_score(subject: Phrase, terms: Iterable[Phrase]) -> float:
     """How well a product's terms answer a liked subject: the thing itself (exact, broader),
     or something sharing its distinctive word ("veal" for "veal paupiettes"). Sharing only the
@@ -247,6 +263,10 @@ class RankingPolicy:
     feedback_weight: float = 0.4  # per accepted (+) or declined (-) similar offer
     feedback_days: int = 180  # answers older than this no longer steer the ranking
     diversity: float = 0.35  # MMR penalty for resembling an offer already chosen this turn
+    # A customer who has said what they like is offered what answers it, not padded out with
+    # this week's other offers (a shopkeeper would not push the fish on the steak lover).
+    general_for_known_tastes: bool = False
+    kept_diet_weight: float = 0.5  # an offer made for a diet the customer keeps (kosher, ...)
 
 
 DEFAULT_POLICY = RankingPolicy()
@@ -295,6 +315,7 @@ class _Index:
         self.flat = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
         self.starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int64)
         self.weekend = np.asarray([o.weekend for o in self.offers], dtype=bool)
+        self.for_diets = [o.for_diets for o in self.offers]
         self.collection = np.asarray(
             [o.category is not None or o.tag is not None for o in self.offers], dtype=bool
         )
@@ -492,6 +513,16 @@ def rank_offers(
         some_forbidden = ix.per_offer_max(forbidden)
         some_fit = ix.per_offer_max(~forbidden)
         keep &= ~some_forbidden | (ix.collection & some_fit)
+    # An offer made for a diet (a kosher Shabbat table) is for the customers who keep it only.
+    diets = kept_diets(rules)
+    kept: dict[int, tuple[str, Fact]] = {}
+    for j, made_for in enumerate(ix.for_diets):
+        if made_for:
+            diet = next((d for d in made_for if d in diets), None)
+            if diet is None:
+                keep[j] = False
+            else:
+                kept[j] = (diet, diets[diet])
 
     # --- likes: one column per like, product scores, then each offer's best product
     likes = [f for f in facts if f.polarity == LIKE and phrase(f.subject)]
@@ -517,6 +548,8 @@ def rank_offers(
         per_like = ix.per_offer_max(product_scores)
     best = per_like.max(axis=1) if likes else np.zeros(n_offers)
     score = best + OTHER_LIKES_WEIGHT * (per_like.sum(axis=1) - best) if likes else best.copy()
+    for j in kept:
+        score[j] += policy.kept_diet_weight
 
     # --- timing: weekend offers first for someone who shops at the weekend, from Thursday on
     weekend_habit = next((h for h in habits if shops_at_weekend(h)), None)
@@ -546,7 +579,10 @@ def rank_offers(
     candidates = [j for j in np.flatnonzero(keep).tolist()]
     candidates.sort(key=lambda j: (-score[j], ix.offer_ids[j]))
     chosen: list[int] = []
-    for tier in ([j for j in candidates if score[j] > 0], [j for j in candidates if score[j] <= 0]):
+    tiers = [[j for j in candidates if score[j] > 0]]
+    if not likes or policy.general_for_known_tastes:
+        tiers.append([j for j in candidates if score[j] <= 0])
+    for tier in tiers:
         pool = tier[: max(limit * 10, 50)] if limit < len(tier) else tier
         resemblance = np.zeros(n_offers)
         for j in chosen:
@@ -594,6 +630,7 @@ def rank_offers(
                 narrowed_by=tuple(
                     dict.fromkeys(f for p in left_out if (f := _first_violation(p, rules)))
                 ),
+                kept=kept.get(j),
             )
         )
     return ranked

@@ -77,9 +77,9 @@ def member_likes(member: str, subject: str, strength: int | None = None) -> str:
     return f"your {who} {verb if plural else verb + 's'} {subject}"
 
 
-def _told(f: Fact | Habit, today: date) -> str:
+def _told(f: Fact | Habit, today: date, *, whose_like: bool = True) -> str:
     quoted = '"' + " ".join(f.stated.split()).replace('"', "'") + '"'
-    if isinstance(f, Fact) and f.member and f.member.strip():
+    if whose_like and isinstance(f, Fact) and f.member and f.member.strip():
         # The quote alone may not say whose taste it is ("the wife and I love duck").
         quoted = f"{member_likes(f.member, f.subject, f.strength)} ({quoted})"
     when = f"on {day_words(f.at, today)}"
@@ -129,8 +129,9 @@ def narrowing_note(r: RankedOffer) -> str | None:
 def explain(r: RankedOffer, *, today: date) -> str:
     """Why this offer, in the customer's own terms: at most two reasons, strongest first.
 
-    The likes it answers (quoted, with where and when they were said), then a similar offer the
-    customer accepted, then the habit that makes it timely.
+    The likes it answers (quoted, with where and when they were said), then the diet it is made
+    for when the customer keeps it, then a similar offer the customer accepted, then the habit
+    that makes it timely.
     """
     kinds = r.kinds or (None,) * len(r.because)
     quoted: set[str] = set()
@@ -141,6 +142,9 @@ def explain(r: RankedOffer, *, today: date) -> str:
         quoted.add(f.stated)
         told = _told(f, today)
         reasons.append(told if kind is None else f"it's {kind} too, and {told}")
+    if len(reasons) < 2 and r.kept is not None:
+        diet, fact = r.kept
+        reasons.append(f"it's {diet}, and {_told(fact, today, whose_like=False)}")
     if len(reasons) < 2 and r.liked:
         reasons.append(f'you liked the "{r.liked[0].title}" offer {_ago(r.liked[0].at, today)}')
     if len(reasons) < 2 and r.habit is not None:

@@ -195,6 +195,8 @@ class Offer(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     weekend: Mapped[bool] = mapped_column(default=False)
+    # Made for the customers who keep these diets (offers.catalogue.Offer.for_diets).
+    for_diets: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
 
 class OfferEvent(Base):

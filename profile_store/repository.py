@@ -343,7 +343,10 @@ PRODUCT_FIELDS = (
     "description",
     "made_from",
 )
-OPTIONAL_FIELDS: dict[str, Any] = {"made_from": []}  # catalogue fields a row may leave out
+OPTIONAL_FIELDS: dict[str, Any] = {
+    "made_from": [],
+    "for_diets": [],
+}  # catalogue fields a row may leave out
 OFFER_FIELDS = (
     "title",
     "description",
@@ -354,6 +357,7 @@ OFFER_FIELDS = (
     "valid_from",
     "valid_to",
     "weekend",
+    "for_diets",
 )
 
 

@@ -129,6 +129,7 @@ def _load_catalogue(session: Session) -> Catalogue:
             valid_from=o.valid_from,
             valid_to=o.valid_to,
             weekend=o.weekend,
+            for_diets=tuple(o.for_diets or ()),
         )
         for o in all_offers(session)
     )

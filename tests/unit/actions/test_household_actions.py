@@ -98,6 +98,7 @@ async def test_a_members_dislike_and_allergy_filter_the_offers(
         shop,
         {"subject": "veal paupiettes", "stated": "I love veal paupiettes", "strength": 2},
         {"subject": "walnut bread", "stated": "I love walnut bread", "strength": 2},
+        {"subject": "Comté", "stated": "I love Comté", "strength": 2},
         sender="cust-2",
     )
     out = _offers(await run(ActionOffer(), "any offers?", intent="ask_offers", sender="cust-2"))

@@ -84,7 +84,7 @@ async def offers_for(slots: dict[str, Any] | None = None) -> tuple[list[dict], l
 async def test_offers_are_remembered_in_a_slot_and_recorded(shop: sessionmaker[Session]) -> None:
     await say("I love Comté")
     offers, shown = await offers_for()
-    assert [m["offer_id"] for m in offers] == shown and len(shown) == 3
+    assert [m["offer_id"] for m in offers] == shown and shown
     assert "Comté" in offers[0]["title"] and '"I love Comté"' in offers[0]["reason"]
     assert events_of(shop) == [(i, "presented") for i in shown]
 
@@ -305,6 +305,7 @@ async def test_offers_close_an_open_fact_question_and_keep_a_waiting_avoid_out(
     from tastes import StatedFact
 
     await tell("I love cheese")
+    await tell("I love natural wine")
     unsure = StatedFact(
         subject="cheese",
         polarity="avoid",

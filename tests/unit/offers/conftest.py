@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from offers.catalogue import Catalogue, load_catalogue
-from offers.ranking import Fact
+from offers.ranking import Fact, RankingPolicy
 
 DEMO = Path(__file__).resolve().parents[3] / "catalogue" / "demo.yml"
 # A Monday, and the Saturday after it: weekend offers run only on the second.
@@ -17,6 +17,10 @@ MONDAY = date(2026, 11, 23)
 SATURDAY = date(2026, 11, 28)
 
 MakeFact = Callable[..., Fact]
+EVERYTHING = 1000  # a limit that returns every offer that passes the filters...
+# ...with this week's other offers after the ones that answer a like (by default a customer who
+# said what they like is offered only what answers it): what the filter tests look through.
+EVERY_OFFER = RankingPolicy(general_for_known_tastes=True)
 
 
 @pytest.fixture(scope="session")

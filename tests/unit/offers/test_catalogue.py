@@ -449,3 +449,28 @@ def test_made_from_is_read_and_checked_against_diets() -> None:
     assert parse_catalogue({"products": [product()]}).products[0].made_from == ()
     bad = problems_of({"products": [{**terrine, "tags": ["terrine"], "diets": ["vegetarian"]}]})
     assert any("'vegetarian' contradicts made_from 'chicken'" in p for p in bad), bad
+
+
+def test_for_diets_names_known_diets_only() -> None:
+    cat = parse_catalogue({"products": [product()], "offers": [offer(for_diets=["Kosher"])]})
+    assert cat.offers[0].for_diets == ("kosher",)
+    assert parse_catalogue({"products": [product()], "offers": [offer()]}).offers[0].for_diets == ()
+    bad = problems_of({"products": [product()], "offers": [offer(for_diets=["keto"])]})
+    assert len(bad) == 1 and bad[0].startswith("offers[0] (id OFF-001): field 'for_diets': ")
+    assert "'keto'" in bad[0] and "kosher" in bad[0]
+
+
+def test_load_csv_offers_with_for_diets(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text(
+        "sku,name,category,tags,synonyms,allergens,diets,price,unit,description\n"
+        "BAK-006,Buckwheat loaf,bakery,bread,,,vegan|gluten-free,5.20,per loaf,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "offers.csv").write_text(
+        "id,title,description,products,category,tag,discount,valid_from,valid_to,weekend,"
+        "for_diets\n"
+        "O-1,Gluten-free bakery,,BAK-006,,,15% off,2026-01-01,2027-12-31,false,gluten-free\n",
+        encoding="utf-8",
+    )
+    [offered] = load_catalogue(tmp_path).offers
+    assert offered.for_diets == ("gluten-free",)

@@ -9,13 +9,14 @@ import pytest
 from offers.catalogue import Catalogue
 from offers.ranking import Fact, rank_offers, violates
 from offers.reasons import explain, member_likes
-from tests.unit.offers.conftest import MONDAY, SATURDAY, MakeFact
-
-EVERYTHING = 1000
+from tests.unit.offers.conftest import EVERY_OFFER, EVERYTHING, MONDAY, SATURDAY, MakeFact
 
 
 def _ids(catalogue: Catalogue, facts: list[Fact], day: date = MONDAY) -> list[str]:
-    return [r.offer.id for r in rank_offers(catalogue, facts, today=day, limit=EVERYTHING)]
+    return [
+        r.offer.id
+        for r in rank_offers(catalogue, facts, today=day, limit=EVERYTHING, policy=EVERY_OFFER)
+    ]
 
 
 def test_a_members_dislike_keeps_an_offer_away_the_customer_would_love(
@@ -32,7 +33,10 @@ def test_a_members_allergy_keeps_every_product_with_it_away(
 ) -> None:
     daughter = fact("nuts", "avoid", reason="allergy", member="daughter")
     for day in (MONDAY, SATURDAY):
-        ranked = rank_offers(demo, [daughter, fact("walnut bread")], today=day, limit=EVERYTHING)
+        likes = [fact("walnut bread"), fact("cheese")]
+        ranked = rank_offers(
+            demo, [daughter, *likes], today=day, limit=EVERYTHING, policy=EVERY_OFFER
+        )
         assert ranked
         assert all("nuts" not in p.allergens for r in ranked for p in r.products)
     assert violates(demo.product("BAK-001"), [daughter]) == daughter  # walnut bread
@@ -40,7 +44,9 @@ def test_a_members_allergy_keeps_every_product_with_it_away(
 
 def test_a_members_diet_holds_like_the_customers(demo: Catalogue, fact: MakeFact) -> None:
     guests = fact("vegetarian", "avoid", reason="diet", member="guests")
-    ranked = rank_offers(demo, [guests, fact("lamb")], today=SATURDAY, limit=EVERYTHING)
+    ranked = rank_offers(
+        demo, [guests, fact("lamb")], today=SATURDAY, limit=EVERYTHING, policy=EVERY_OFFER
+    )
     assert ranked and all("vegetarian" in p.diets for r in ranked for p in r.products)
 
 

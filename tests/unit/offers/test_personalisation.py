@@ -24,9 +24,8 @@ from offers.ranking import (
     violates,
 )
 from offers.reasons import DISCOVERY_REASON, explain
-from tests.unit.offers.conftest import MONDAY, SATURDAY, MakeFact
+from tests.unit.offers.conftest import EVERY_OFFER, EVERYTHING, MONDAY, SATURDAY, MakeFact
 
-EVERYTHING = 1000
 THURSDAY = date(2026, 11, 26)
 # Words the tiny encoder treats as one meaning, so semantic matches are known in advance.
 MEANINGS = {
@@ -118,7 +117,9 @@ def test_a_like_with_no_shared_word_is_found_by_meaning(
     demo: Catalogue, fact: MakeFact, semantic: SemanticIndex
 ) -> None:
     like = fact("fizz", stated="I adore fizz")
-    assert rank_offers(demo, [like], today=SATURDAY)[0].because == ()  # lexical: nothing
+    # Lexically nothing answers it, and a customer who said what they like is not offered
+    # this week's other offers instead.
+    assert rank_offers(demo, [like], today=SATURDAY) == []
     [first, *_] = rank_offers(demo, [like], today=SATURDAY, semantic=semantic)
     assert first.offer.id == "OFF-009"
     assert 0 < first.score <= RankingPolicy().semantic_weight
@@ -131,7 +132,9 @@ def test_lexical_exact_match_beats_a_semantic_one(
     demo: Catalogue, fact: MakeFact, semantic: SemanticIndex
 ) -> None:
     facts = [fact("fizz"), fact("veal paupiettes")]
-    ranked = rank_offers(demo, facts, today=SATURDAY, semantic=semantic, limit=EVERYTHING)
+    ranked = rank_offers(
+        demo, facts, today=SATURDAY, semantic=semantic, limit=EVERYTHING, policy=EVERY_OFFER
+    )
     scores = {r.offer.id: r.score for r in ranked}
     assert scores["OFF-001"] > scores["OFF-009"] > 0
 
@@ -140,7 +143,9 @@ def test_meaning_never_overrides_a_constraint(
     demo: Catalogue, fact: MakeFact, semantic: SemanticIndex
 ) -> None:
     facts = [fact("fizz"), fact("sulphites", "avoid"), fact("seafood")]
-    ranked = rank_offers(demo, facts, today=SATURDAY, semantic=semantic, limit=EVERYTHING)
+    ranked = rank_offers(
+        demo, facts, today=SATURDAY, semantic=semantic, limit=EVERYTHING, policy=EVERY_OFFER
+    )
     assert ranked and all(violates(p, facts) is None for r in ranked for p in r.products)
     assert "OFF-009" not in ids(ranked)
 
@@ -182,7 +187,7 @@ def test_each_liked_subject_is_encoded_once(demo: Catalogue) -> None:
 
 
 def test_weekend_shopper_hears_about_weekend_offers_first(demo: Catalogue) -> None:
-    plain = rank_offers(demo, [], today=SATURDAY, limit=EVERYTHING)
+    plain = rank_offers(demo, [], today=SATURDAY, limit=EVERYTHING, policy=EVERY_OFFER)
     timed = rank_offers(demo, [], today=SATURDAY, limit=EVERYTHING, habits=[SATURDAY_HABIT])
     weekend = [o.id for o in demo.offers if o.weekend and o.is_available_on(SATURDAY)]
     assert sorted(ids(timed)[: len(weekend)]) == sorted(weekend)
@@ -198,13 +203,17 @@ def test_timing_needs_a_weekend_habit_and_the_end_of_the_week(demo: Catalogue) -
     weekday_habit = Habit("shops", "Tuesday", "on Tuesdays", "web", SATURDAY_HABIT.at)
     assert not shops_at_weekend(weekday_habit) and shops_at_weekend(SATURDAY_HABIT)
     for day, habits in ((SATURDAY, [weekday_habit]), (MONDAY, [SATURDAY_HABIT])):
-        ranked = rank_offers(demo, [], today=day, habits=habits, limit=EVERYTHING)
+        ranked = rank_offers(
+            demo, [], today=day, habits=habits, limit=EVERYTHING, policy=EVERY_OFFER
+        )
         assert all(r.habit is None and r.score == 0 for r in ranked)
 
 
 def test_timing_never_shows_an_offer_outside_its_days(demo: Catalogue) -> None:
     for day in (THURSDAY, THURSDAY + timedelta(days=1)):
-        ranked = rank_offers(demo, [], today=day, habits=[SATURDAY_HABIT], limit=EVERYTHING)
+        ranked = rank_offers(
+            demo, [], today=day, habits=[SATURDAY_HABIT], limit=EVERYTHING, policy=EVERY_OFFER
+        )
         assert ranked and not any(r.offer.weekend for r in ranked)
 
 
@@ -222,11 +231,13 @@ def test_an_accepted_offer_raises_similar_ones_and_says_so(demo: Catalogue) -> N
 
 def test_a_declined_offer_lowers_similar_ones(demo: Catalogue, fact: MakeFact) -> None:
     likes = [fact("cheese")]
-    before = rank_offers(demo, likes, today=MONDAY, limit=EVERYTHING)
+    before = rank_offers(demo, likes, today=MONDAY, limit=EVERYTHING, policy=EVERY_OFFER)
     top = ids(before)[0]
     assert demo.offer(top).title == "Comté tasting"
     history = [event(top, "declined", days_ago=20)]  # out of the repeat window
-    after = rank_offers(demo, likes, today=MONDAY, limit=EVERYTHING, history=history)
+    after = rank_offers(
+        demo, likes, today=MONDAY, limit=EVERYTHING, history=history, policy=EVERY_OFFER
+    )
     score_before = {r.offer.id: r.score for r in before}
     score_after = {r.offer.id: r.score for r in after}
     assert score_after[top] < score_before[top]
@@ -336,5 +347,7 @@ def test_assess_offer_explains_one_offer_even_just_shown(demo: Catalogue, fact: 
 def test_a_category_dislike_keeps_the_whole_counter_away(demo: Catalogue, fact: MakeFact) -> None:
     for category in ("wine", "fishmonger", "cheese", "butcher"):
         stop = fact(category, "dislike", stated=f"no more {category} offers")
-        ranked = rank_offers(demo, [stop, fact("champagne")], today=SATURDAY, limit=EVERYTHING)
+        ranked = rank_offers(
+            demo, [stop, fact("champagne")], today=SATURDAY, limit=EVERYTHING, policy=EVERY_OFFER
+        )
         assert ranked and all(p.category != category for r in ranked for p in r.products)
