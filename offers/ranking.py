@@ -160,6 +160,19 @@ def _sourced_phrases(p: Product) -> frozenset[Phrase]:
     return frozenset(src + ph for src in sources for ph in _identity_phrases(p) if len(ph) == 1)
 
 
+def _covers(terms: Collection[Phrase], subject: Phrase) -> bool:
+    """True if a term mentions the subject, or two terms mention its two parts: "raw-milk
+    cheese" is a product tagged "raw milk" whose kind is cheese (what is avoided is never let
+    through for want of one term that says it all)."""
+    if any(_mentions(term, subject) for term in terms):
+        return True
+    return any(
+        any(_mentions(t, subject[:k]) for t in terms)
+        and any(_mentions(t, subject[k:]) for t in terms)
+        for k in range(1, len(subject))
+    )
+
+
 def _mentions(term: Phrase, subject: Phrase) -> bool:
     """True if `subject` occurs in `term` as whole words, not negated ("gluten-free", "sans")."""
     n = len(subject)
@@ -187,9 +200,7 @@ class _Rule:
             return True
         if any(diet not in p.diets for diet in self.diets):
             return True
-        return self.subject is not None and any(
-            _mentions(term, self.subject) for term in _all_phrases(p)
-        )
+        return self.subject is not None and _covers(_all_phrases(p), self.subject)
 
 
 def _rules(facts: Iterable[Fact]) -> list[_Rule]:

@@ -30,6 +30,18 @@ class Language:
     numbers: dict[str, int]
     months: tuple[str, ...]
     weekdays: tuple[str, ...]
+    diet_negated_after: tuple[str, ...] = ()
+    diet_not_stated_after: tuple[str, ...] = ()
+
+    @property
+    def diet_negated(self) -> re.Pattern[str]:
+        """Words before a diet name that deny it ("I'm not vegetarian")."""
+        return _cues(self.diet_negated_after)
+
+    @property
+    def not_a_diet_stated(self) -> re.Pattern[str]:
+        """Words before a diet name that make it a question or someone else's."""
+        return _cues(self.diet_not_stated_after)
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -59,4 +71,17 @@ def language(code: str = DEFAULT_LANGUAGE) -> Language:
         numbers={str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
         months=_words(data.get("months")),
         weekdays=_words(data.get("weekdays")),
+        diet_negated_after=_words(data.get("diet_negated_after")),
+        diet_not_stated_after=_words(data.get("diet_not_stated_after")),
     )
+
+
+@lru_cache(maxsize=8)
+def _cues(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words or phrases; a contraction ("n't") may end a word ("isn't")."""
+    ending = ("'", "n'")
+    whole = [re.escape(w) for w in words if not w.startswith(ending)]
+    endings = [re.escape(w) for w in words if w.startswith(ending)]
+    parts = [rf"\b(?:{'|'.join(whole)})\b"] if whole else []
+    parts += [rf"(?:{'|'.join(endings)})\b"] if endings else []
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)

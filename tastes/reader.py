@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -20,14 +20,14 @@ import numpy as np
 
 from tastes.encoder import EncoderMissing, shared_encoder
 from tastes.features import FLAGS, Piece, encode_message, mention_features, sentence_of
-from tastes.language import DEFAULT_LANGUAGE
+from tastes.language import DEFAULT_LANGUAGE, language
 from tastes.members import Mention, member_mentions, nearest_member
 from tastes.models import StatedFact
 from tastes.spelling import Speller
 from tastes.subjects import Subject, find_subjects
 from tastes.text import clean_input
 from tastes.timing import until
-from tastes.vocabulary import DIET_NAMES, Vocabulary
+from tastes.vocabulary import DIET_NAMES, DIET_WORDS, Vocabulary
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "models" / "facts"
 POLARITY_CLASSES = ("like", "dislike", "avoid", "none")
@@ -157,7 +157,7 @@ class FactReader:
         if not text.strip():
             return []
         mentions = member_mentions(text, self.language)
-        readings = self.readings(text, vocabulary, mentions)
+        readings = self._diets_stated(text, self.readings(text, vocabulary, mentions))
         # A sentence that states a medical reason and names an avoid has explained it; one that
         # names none ("I love prawns but they make my lips swell") makes its foods suspect.
         avoided = [
@@ -182,6 +182,34 @@ class FactReader:
             if kept is None or _outranks(fact, kept):
                 facts[key] = fact
         return list(facts.values())
+
+    def _diets_stated(self, text: str, readings: list[Reading]) -> list[Reading]:
+        """A diet named as one's own ("vegan here", "I'm veggie + into wine", "coeliac btw") is
+        an avoid, exactly: stored when it stands alone, asked about when it only qualifies a
+        food ("I buy halal lamb"). A question, a negation or someone else's diet before it in
+        its sentence leaves it to the model (never as a like or a dislike); a negation, to
+        nothing."""
+        words = language(self.language)
+        starts = {r.subject.start for r in readings}
+        out = []
+        for r in readings:
+            if r.subject.name.casefold() not in DIET_WORDS:
+                out.append(r)
+                continue
+            s_start, _ = sentence_of(text, r.subject.start, r.subject.end)
+            before = text[s_start : r.subject.start].replace("’", "'")
+            if words.diet_negated.search(before):
+                p = {k: 0.0 for k in r.polarity} | {"none": 1.0}
+            elif words.not_a_diet_stated.search(before):
+                p = {k: (v if k in ("avoid", "none") else 0.0) for k, v in r.polarity.items()}
+                p["none"] = 1.0 - p.get("avoid", 0.0)
+            else:
+                gap = len(text[r.subject.end :]) - len(text[r.subject.end :].lstrip(" "))
+                qualifies = gap > 0 and r.subject.end + gap in starts
+                sure = 1.0 if not qualifies else self.thresholds.confirm
+                p = {k: 0.0 for k in r.polarity} | {"avoid": sure, "none": 1.0 - sure}
+            out.append(replace(r, polarity=p))
+        return out
 
     def _decide(
         self,

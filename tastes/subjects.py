@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tastes.spelling import Speller
 from tastes.text import tokens
-from tastes.vocabulary import DIET_NAMES, Term, Vocabulary, clean_phrase
+from tastes.vocabulary import DIET_NAMES, DIET_WORDS, Term, Vocabulary, clean_phrase
 
 MAX_WORDS = 5  # a tagged "food" longer than this is a sentence, not a subject
 
@@ -45,7 +45,10 @@ def find_subjects(
     spans: list[tuple[int, int, Term | None]] = [
         (toks[i.start].start, toks[i.end - 1].end, i.term) for i in vocabulary.find(toks)
     ]
-    spans += [(*_whole_words(text, s, e), None) for s, e in tagged if e > s]
+    diets = [(s, e) for s, e, t in spans if t is not None and _is_diet(t)]
+    for s, e in tagged:
+        for piece in _without(text, _whole_words(text, s, e), diets):
+            spans.append((*piece, None))
     found: list[Subject] = []
     for start, end, terms, has_tag in _joined(text, spans):
         said = text[start:end]
@@ -72,12 +75,42 @@ def _joined(
         if groups:
             g_start, g_end, terms, has_tag = groups[-1]
             touching = start <= g_end or not text[g_end:start].strip(" -")
-            if touching and (start < g_end or has_tag or term is None):
+            diet = (term is not None and _is_diet(term)) or any(_is_diet(t) for *_, t in terms)
+            if touching and not diet and (start < g_end or has_tag or term is None):
                 merged = [*terms, (start, end, term)] if term is not None else terms
                 groups[-1] = (g_start, max(g_end, end), merged, has_tag or term is None)
                 continue
         groups.append((start, end, [(start, end, term)] if term else [], term is None))
     return groups
+
+
+def _is_diet(term: Term) -> bool:
+    return term.canonical.casefold() in DIET_WORDS
+
+
+def _without(
+    text: str, span: tuple[int, int], holes: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """A tagged span with the diet words in it taken out: "vegan chocoholic" is a diet and a
+    chocoholic, "pescatarian - fish" a diet and fish."""
+    pieces = [span]
+    for h_start, h_end in holes:
+        cut: list[tuple[int, int]] = []
+        for s, e in pieces:
+            if h_end <= s or h_start >= e:
+                cut.append((s, e))
+                continue
+            cut += [(s, h_start), (h_end, e)]
+        pieces = cut
+    out = []
+    for s, e in pieces:
+        while s < e and not text[s].isalnum():
+            s += 1
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
 
 
 def _as_said(said: str, canonical: str) -> str:

@@ -77,6 +77,9 @@ DIET_NAMES = {
     "celiac": ("gluten", "health"),
     "gluten": ("gluten", None),
 }
+# The words that name a diet kept (not "gluten", which is a food): said of oneself they are an
+# avoid with its reason, read by rule, and never part of another food's name.
+DIET_WORDS = frozenset(k for k, (_, reason) in DIET_NAMES.items() if reason is not None)
 
 
 # General food words customers use that a catalogue rarely lists as products.

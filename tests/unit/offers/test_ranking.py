@@ -455,3 +455,17 @@ def test_two_likes_of_one_message_are_quoted_once(demo: Catalogue, fact: MakeFac
     ]
     assert len(board.because) == 2
     assert explain(board, today=MONDAY).count(said) == 1
+
+
+def test_an_avoid_said_in_two_parts_reaches_the_products_with_both(
+    demo: Catalogue, fact: MakeFact
+) -> None:
+    # No single word of Comté says "raw-milk cheese": its tag "raw milk" and its kind do.
+    raw_milk_cheese = fact("raw-milk cheese", "avoid", reason="health")
+    assert violates(demo.product("CHE-001"), [raw_milk_cheese]) == raw_milk_cheese
+    ranked = rank_offers(
+        demo, [raw_milk_cheese, fact("cheese")], today=MONDAY, limit=EVERYTHING, policy=EVERY_OFFER
+    )
+    offered = offered_products(ranked)
+    assert offered and not [p.sku for p in offered if "raw milk" in p.tags]
+    assert any(p.category == "cheese" for p in offered), "pasteurised cheeses are still offered"

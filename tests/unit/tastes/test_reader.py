@@ -145,3 +145,27 @@ def test_emoji_say_what_words_would(vocabulary: Vocabulary) -> None:
 def test_every_fact_carries_a_probability(vocabulary: Vocabulary) -> None:
     facts = read("I love lamb and I'm allergic to walnuts", vocabulary)
     assert facts and all(0.0 < f.confidence <= 1.0 for f in facts)
+
+
+@pytest.mark.parametrize(
+    ("text", "diet"),
+    [
+        ("vegan 🌱 anything for me?", "vegan"),
+        ("veggie + really into wine, especially natural stuff", "vegetarian"),
+        ("pescatarian - fish is fine, no meat", "pescatarian"),
+        ("coeliac btw", "gluten"),
+    ],
+)
+def test_a_diet_named_as_ones_own_is_stored_however_it_is_said(
+    text: str, diet: str, vocabulary: Vocabulary
+) -> None:
+    facts = {f.subject.casefold(): f for f in read(text, vocabulary)}
+    assert facts[diet].polarity == "avoid" and facts[diet].confident
+    assert facts[diet].member is None
+
+
+def test_a_diet_is_never_a_like_and_a_denied_one_is_no_diet(vocabulary: Vocabulary) -> None:
+    [halal] = [f for f in read("I buy halal lamb every week", vocabulary) if f.subject == "halal"]
+    assert halal.polarity == "avoid" and not halal.confident  # it only qualifies the lamb: asked
+    assert not [f for f in read("I'm not vegetarian", vocabulary) if f.subject == "vegetarian"]
+    assert not [f for f in read("I used to be vegan", vocabulary) if f.subject == "vegan"]
