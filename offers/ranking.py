@@ -33,6 +33,9 @@ from offers.vocabulary import (
 )
 
 LIKE, DISLIKE, AVOID = "like", "dislike", "avoid"
+# What the customer asks for now ("any deals on blue cheese?"): answered like a like this time,
+# never stored, and given as "you asked for blue cheese".
+ASKED = "asked"
 PRESENTED, ACCEPTED, DECLINED = "presented", "accepted", "declined"
 
 # How strongly a like matches one term of a product.
@@ -51,7 +54,7 @@ class Fact:
     """One stated fact of the customer, as the profile store holds it."""
 
     subject: str  # normalised subject: "veal paupiettes", "nuts", "vegetarian"
-    polarity: str  # "like" | "dislike" | "avoid"
+    polarity: str  # "like" | "dislike" | "avoid" | "asked" (this turn only, never stored)
     reason: str | None  # for avoid: "allergy" | "intolerance" | "diet" | "religion" | "health"
     stated: str  # the customer's own words
     channel: str  # "web" | "whatsapp" | "email" | "rest" | "staff"
@@ -238,6 +241,13 @@ def kept_diets(rules: Sequence[_Rule]) -> dict[str, Fact]:
             for d in (diet, *IMPLIED_DIETS.get(diet, ())):
                 kept.setdefault(d, rule.fact)
     return kept
+
+
+def _diet_said(made_for: Sequence[str], kept: dict[str, Fact]) -> str | None:
+    """The diet an offer is made for that the customer keeps, the one they named first: a
+    vegan is offered the plant-based deli as vegan, not as vegetarian."""
+    named = [d for d in made_for if d in kept and d in diets_named(kept[d].subject)]
+    return next(iter(named), None) or next((d for d in made_for if d in kept), None)
 
 
 def _like_score(subject: Phrase, terms: Iterable[Phrase]) -> float:
@@ -529,14 +539,14 @@ def rank_offers(
     kept: dict[int, tuple[str, Fact]] = {}
     for j, made_for in enumerate(ix.for_diets):
         if made_for:
-            diet = next((d for d in made_for if d in diets), None)
+            diet = _diet_said(made_for, diets)
             if diet is None:
                 keep[j] = False
             else:
                 kept[j] = (diet, diets[diet])
 
     # --- likes: one column per like, product scores, then each offer's best product
-    likes = [f for f in facts if f.polarity == LIKE and phrase(f.subject)]
+    likes = [f for f in facts if f.polarity in (LIKE, ASKED) and phrase(f.subject)]
     n_offers = len(ix.offers)
     per_like = np.zeros((n_offers, len(likes)))
     product_scores = np.zeros((ix.size, len(likes)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from offers.ranking import AVOID, Fact, Habit, RankedOffer, utc_day
+from offers.ranking import ASKED, AVOID, Fact, Habit, RankedOffer, utc_day
 from offers.vocabulary import diets_named
 
 CHANNEL_WORDS = {
@@ -140,7 +140,7 @@ def explain(r: RankedOffer, *, today: date) -> str:
         if f.stated in quoted or len(reasons) == 2:
             continue  # two likes of one message: its words are quoted once
         quoted.add(f.stated)
-        told = _told(f, today)
+        told = f"you asked for {f.subject}" if f.polarity == ASKED else _told(f, today)
         reasons.append(told if kind is None else f"it's {kind} too, and {told}")
     if len(reasons) < 2 and r.kept is not None:
         diet, fact = r.kept

@@ -36,10 +36,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.actions.context import vocabulary_entries  # noqa: E402
+from bot.actions.offering import ASKED_MESSAGES  # noqa: E402
 from offers.catalogue import Catalogue, load_catalogue  # noqa: E402
 from offers.embeddings import semantic_index  # noqa: E402
 from offers.occasions import for_whom_note  # noqa: E402
-from offers.ranking import Fact, Habit, RankedOffer, rank_offers, violates  # noqa: E402
+from offers.ranking import (  # noqa: E402
+    ASKED,
+    Fact,
+    Habit,
+    RankedOffer,
+    rank_offers,
+    violates,
+)
 from offers.reasons import explain, narrowing_note  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -65,6 +73,9 @@ def profile(messages: list[str], vocabulary: Vocabulary) -> tuple[list[Fact], li
             )
         for h in [*extract_habits(text), *extract_household(text)]:
             habits.append(Habit(h.what, h.when, text, "web", at))
+    # What they ask for in their last messages, as action_offer reads it (never stored).
+    for text in messages[-ASKED_MESSAGES:]:
+        facts += [Fact(s, ASKED, None, text, "web", at) for s in reader.asked_for(text, vocabulary)]
     return facts, habits
 
 

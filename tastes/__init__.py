@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from tastes.household import describe_household, extract_household
     from tastes.models import StatedFact, StatedHabit
     from tastes.names import extract_name
-    from tastes.reader import extract_facts
+    from tastes.reader import asked_for, extract_facts
     from tastes.vocabulary import Vocabulary, display_case, proper_nouns
 
 _HOMES = {
+    "asked_for": "tastes.reader",
     "describe": "tastes.describe",
     "extract_facts": "tastes.reader",
     "extract_forget_subjects": "tastes.forget",
@@ -35,6 +36,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "asked_for",
     "display_case",
     "proper_nouns",
     "StatedFact",

@@ -183,6 +183,25 @@ class FactReader:
                 facts[key] = fact
         return list(facts.values())
 
+    def asked_for(self, text: str, vocabulary: Vocabulary) -> list[str]:
+        """The foods a message names without stating a taste for them: what the customer asks
+        for or wants now ("any deals on blue cheese?", "want some charcuterie type stuff",
+        "cheese & wine night on thursday"). Nothing to remember; what to offer this time."""
+        text = clean_input(text)
+        if not text.strip():
+            return []
+        readings = self._diets_stated(text, self.readings(text, vocabulary))
+        asked: dict[str, str] = {}
+        for r in readings:
+            if r.subject.name.casefold() in DIET_WORDS:
+                continue
+            p = r.polarity
+            against = p.get("avoid", 0.0) + p.get("dislike", 0.0)
+            # "no cheese for me thanks" read as nothing stated is still not a request for it.
+            if max(p, key=lambda k: p[k]) == "none" and against < self.thresholds.avoid_safety:
+                asked.setdefault(r.subject.name.casefold(), r.subject.name)
+        return list(asked.values())
+
     def _diets_stated(self, text: str, readings: list[Reading]) -> list[Reading]:
         """A diet named as one's own ("vegan here", "I'm veggie + into wine", "coeliac btw") is
         an avoid, exactly: stored when it stands alone, asked about when it only qualifies a
@@ -297,3 +316,8 @@ def shared_reader(folder: Path = DEFAULT_DIR) -> FactReader:
 def extract_facts(text: str, vocabulary: Vocabulary, today: date | None = None) -> list[StatedFact]:
     """The facts a message states, read by the process's trained reader."""
     return shared_reader().read(text, vocabulary, today)
+
+
+def asked_for(text: str, vocabulary: Vocabulary) -> list[str]:
+    """The foods a message asks for or wants now, without a taste stated (FactReader.asked_for)."""
+    return shared_reader().asked_for(text, vocabulary)

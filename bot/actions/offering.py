@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from offers.catalogue import Catalogue
 from offers.embeddings import DEFAULT_CACHE_DIR, Encoder, SemanticIndex, semantic_index
 from offers.occasions import for_whom_note
 from offers.ranking import (
+    ASKED,
     Fact,
     Habit,
     OfferEvent,
@@ -38,8 +40,14 @@ from profile_store.repository import (
     offer_events,
     record_offer_event,
 )
+from tastes.encoder import EncoderMissing
+from tastes.reader import shared_reader
+from tastes.vocabulary import Vocabulary
 
+log = logging.getLogger(__name__)
 LAST_OFFERS_SLOT = "last_offer_ids"
+OFFER_ACTIONS = ("action_offer", "action_other_offers")
+ASKED_MESSAGES = 3  # the customer's last messages read for what they ask for
 
 _semantic_lock = threading.Lock()
 _semantic_enabled = True
@@ -124,6 +132,40 @@ def waiting_avoids(tracker: Tracker, now: datetime) -> list[Fact]:
     ]
 
 
+def recent_requests(tracker: Tracker) -> list[str]:
+    """The customer's words since offers were last shown in this session (at most the last
+    ASKED_MESSAGES): "looking for goat's cheese for a salad tonight", then "any offers?"."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        name = event.get("event")
+        if name == "session_started" or (name == "action" and event.get("name") in OFFER_ACTIONS):
+            break
+        text = str(event.get("text") or "") if name == "user" else ""
+        if text.strip() and not text.startswith("/"):
+            texts.append(text)
+            if len(texts) == ASKED_MESSAGES:
+                break
+    return texts[::-1]
+
+
+async def asked_now(tracker: Tracker, vocabulary: Vocabulary, now: datetime) -> list[Fact]:
+    """What the customer asks for in those words, with no taste stated ("any deals on blue
+    cheese?"): offered this time as "you asked for blue cheese", never stored."""
+    texts = recent_requests(tracker)
+    if not texts:
+        return []
+    try:
+        reader = await asyncio.to_thread(shared_reader)
+    except EncoderMissing as exc:
+        log.warning("offers without what was asked for: %s", exc)
+        return []
+    asked: list[Fact] = []
+    for text in texts:
+        for subject in await asyncio.to_thread(reader.asked_for, text, vocabulary):
+            asked.append(Fact(subject, ASKED, None, text, channel(tracker), now))
+    return asked
+
+
 def customer_view(session: Session, cid: str) -> CustomerView:
     facts = facts_of(session, cid)
     return CustomerView(
@@ -180,7 +222,7 @@ class ActionOffer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        cat, _ = await catalogue()
+        cat, vocabulary = await catalogue()
         cid, via, conv = customer_id(tracker), channel(tracker), conversation_id(tracker)
         view = await in_transaction(lambda s: customer_view(s, cid))
         if not view.consent:
@@ -188,9 +230,14 @@ class ActionOffer(Action):
             return [SlotSet(LAST_OFFERS_SLOT, []), *offers_take_the_floor()]
         semantic = await semantic_for(cat)
         day = current_day()
+        now = datetime.now(UTC)
         ranked = rank_offers(
             cat,
-            [*view.facts, *waiting_avoids(tracker, datetime.now(UTC))],
+            [
+                *view.facts,
+                *waiting_avoids(tracker, now),
+                *await asked_now(tracker, vocabulary, now),
+            ],
             today=day,
             exclude_offer_ids=self.excluded(tracker),
             history=view.history,

@@ -328,3 +328,28 @@ async def test_offers_close_an_open_fact_question_and_keep_a_waiting_avoid_out(
         from bot.actions.offering import facts_of
 
         assert all(f.polarity == "like" for f in facts_of(s, "cust-1")), "nothing stored"
+
+
+async def test_what_the_customer_asks_for_is_offered_and_not_remembered(
+    shop: sessionmaker[Session],
+) -> None:
+    events = [
+        {"event": "user", "text": "any fish? what did you have last week"},
+        {"event": "action", "name": "action_offer"},  # what came before was answered
+        {"event": "user", "text": "looking for some goat's cheese for a warm salad tonight"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "any offers?"},
+    ]
+    messages, slots = await act(ActionOffer(), "any offers?", intent="ask_offers", events=events)
+    offers = [m for m in messages if m["response"] == "utter_offer"]
+    assert offers and offers[0]["offer_id"] == "OFF-008"  # Goat cheese week
+    assert offers[0]["reason"].startswith("because you asked for goat")
+    assert not any("fish" in m["reason"] for m in offers)
+    with shop.begin() as s:
+        assert export_customer(s, "cust-1")["preferences"] == []  # asked for, not a taste
+
+
+async def test_a_like_nothing_answers_gets_no_padding(shop: sessionmaker[Session]) -> None:
+    await tell("I love durian")
+    messages, slots = await act(ActionOffer(), "any offers?", intent="ask_offers")
+    assert said(messages)[0] == "utter_no_offer" and slots["last_offer_ids"] == []

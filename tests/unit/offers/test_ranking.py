@@ -469,3 +469,10 @@ def test_an_avoid_said_in_two_parts_reaches_the_products_with_both(
     offered = offered_products(ranked)
     assert offered and not [p.sku for p in offered if "raw milk" in p.tags]
     assert any(p.category == "cheese" for p in offered), "pasteurised cheeses are still offered"
+
+
+def test_what_is_asked_for_is_answered_and_said_so(demo: Catalogue, fact: MakeFact) -> None:
+    asked = fact("oysters", "asked", stated="any oysters this weekend?")
+    [first, *_] = rank_offers(demo, [asked], today=SATURDAY)
+    assert first.offer.title == "Oyster Saturday"
+    assert explain(first, today=SATURDAY) == "because you asked for oysters"

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tastes import StatedFact, Vocabulary, extract_facts
+from tastes import StatedFact, Vocabulary, asked_for, extract_facts
 
 TODAY = date(2026, 11, 30)  # a Monday
 
@@ -169,3 +169,17 @@ def test_a_diet_is_never_a_like_and_a_denied_one_is_no_diet(vocabulary: Vocabula
     assert halal.polarity == "avoid" and not halal.confident  # it only qualifies the lamb: asked
     assert not [f for f in read("I'm not vegetarian", vocabulary) if f.subject == "vegetarian"]
     assert not [f for f in read("I used to be vegan", vocabulary) if f.subject == "vegan"]
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("any deals on smoked salmon?", ["smoked salmon"]),
+        ("looking for some lamb for sunday", ["lamb"]),
+        ("I love Comté", []),  # a taste stated: remembered, not merely asked for
+        ("no mutton for me thanks, never liked it", []),
+        ("I'm vegetarian, what have you got?", []),
+    ],
+)
+def test_what_a_message_asks_for(text: str, asked: list[str], vocabulary: Vocabulary) -> None:
+    assert [a.casefold() for a in asked_for(text, vocabulary)] == asked
