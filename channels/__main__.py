@@ -11,6 +11,10 @@ from rapport.origins import BadOrigin
 from rapport.settings import Settings
 
 log = logging.getLogger("channels")
+# On SIGTERM (a deploy, a restart) requests in flight get this long to finish before sockets are
+# closed: a web chat customer sees the reconnect, WhatsApp and email messages are taken again
+# from the provider's retry or the mailbox, each once (aiohttp's default waits a minute).
+SHUTDOWN_GRACE_S = 5.0
 
 
 def main() -> None:
@@ -28,7 +32,13 @@ def main() -> None:
         settings.gateway_port,
         settings.rasa_url,
     )
-    web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, print=None)
+    web.run_app(
+        app,
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        print=None,
+        shutdown_timeout=SHUTDOWN_GRACE_S,
+    )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,12 @@ class Language:
     weekdays: tuple[str, ...]
     diet_negated_after: tuple[str, ...] = ()
     diet_not_stated_after: tuple[str, ...] = ()
+    asking_for: tuple[str, ...] = ()
+
+    @property
+    def asking(self) -> re.Pattern[str]:
+        """Words before a food that ask for it ("looking for", "any deals on")."""
+        return _cues(self.asking_for)
 
     @property
     def diet_negated(self) -> re.Pattern[str]:
@@ -73,6 +79,7 @@ def language(code: str = DEFAULT_LANGUAGE) -> Language:
         weekdays=_words(data.get("weekdays")),
         diet_negated_after=_words(data.get("diet_negated_after")),
         diet_not_stated_after=_words(data.get("diet_not_stated_after")),
+        asking_for=_words(data.get("asking_for")),
     )
 
 

@@ -184,17 +184,23 @@ class FactReader:
         return list(facts.values())
 
     def asked_for(self, text: str, vocabulary: Vocabulary) -> list[str]:
-        """The foods a message names without stating a taste for them: what the customer asks
-        for or wants now ("any deals on blue cheese?", "want some charcuterie type stuff",
-        "cheese & wine night on thursday"). Nothing to remember; what to offer this time."""
+        """The foods a message asks for now, without stating a taste for them: in a question or
+        after a word that asks (the language's `asking_for`: "any deals on blue cheese?", "want
+        some charcuterie type stuff", "planning a cheese & wine night"), read as no taste and
+        with no sign of a dislike or avoid. Nothing to remember; what to offer this time."""
         text = clean_input(text)
         if not text.strip():
             return []
         readings = self._diets_stated(text, self.readings(text, vocabulary))
+        asking = language(self.language).asking
         asked: dict[str, str] = {}
         for r in readings:
             if r.subject.name.casefold() in DIET_WORDS:
                 continue
+            s_start, s_end = sentence_of(text, r.subject.start, r.subject.end)
+            question = "?" in text[s_start : s_end + 1]
+            if not question and not asking.search(text[s_start : r.subject.start]):
+                continue  # "I'm sorting the cheese myself": named, not asked for
             p = r.polarity
             against = p.get("avoid", 0.0) + p.get("dislike", 0.0)
             # "no cheese for me thanks" read as nothing stated is still not a request for it.

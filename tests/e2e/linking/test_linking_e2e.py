@@ -74,7 +74,7 @@ async def test_a_taste_told_on_the_web_is_known_on_whatsapp_once_linked(
     browser = await web(stack)
     try:
         await browser.tell("I'm allergic to walnuts")
-        await browser.tell("I love Comté")
+        await browser.tell("I love cheese")  # more cheese offers than one answer shows
         await browser.say("any offers for me?")
         asked = texts(await browser.say(f"link my WhatsApp +{wa}"))
         assert "code" in asked and wa in asked
