@@ -28,12 +28,13 @@ RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 # Independent steps side by side on the machine's two cores, each output line whole.
 PARALLEL := $(MAKE) --no-print-directory -j2 --output-sync=line
 
-.PHONY: help setup system-deps run test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups eval-offers db clean nlu-report heldout heldout-nlu language-model
+.PHONY: help setup system-deps run run-cluster test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
 	@echo "make test   set up what is missing, then run every test (lint, validate, Rasa stories, pytest)"
 	@echo "make bench  latency and throughput through the gateway vs. straight to Rasa, and ranking"
+	@echo "make run-cluster  the production profile: 2 Rasa replicas behind HAProxy on PostgreSQL and Redis"
 	@echo "make eval-offers  offer ranking vs. baselines on generated customers"
 	@echo "other: setup train db validate test-bot test-unit test-e2e lint clean"
 
@@ -56,10 +57,12 @@ $(RASA_VENV)/.installed: requirements-rasa.txt
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
-# What some tests need from the system: Chromium (the staff console browser test) and
-# dovecot (the IMAP test). Installed with apt where we may; otherwise those tests say why.
+# What some tests need from the system: Chromium (the staff console browser test), dovecot
+# (the IMAP test) and HAProxy (the Rasa replicas of make run-cluster and their test).
+# Installed with apt where we may; otherwise those tests say why.
 SYSTEM_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) \
-	$(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd)
+	$(if $(wildcard /usr/sbin/dovecot),,dovecot-imapd) \
+	$(if $(wildcard /usr/sbin/haproxy),,haproxy)
 system-deps:
 	@if [ -z "$(strip $(SYSTEM_PACKAGES))" ]; then exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -112,6 +115,20 @@ run:
 	@echo "==> web chat: http://$${RAPPORT_HOST:-127.0.0.1}:$${RAPPORT_PORT:-8080}/  (ready when the gateway logs 'Rapport is ready')"
 	@echo "==> REST: send -H \"Authorization: Bearer \$$(cat var/rest_token)\" (or your RAPPORT_REST_TOKEN)"
 	$(PY) -m rapport run
+
+# The production profile on this machine's shared services: 2 Rasa replicas behind HAProxy,
+# trackers and profiles in PostgreSQL, conversation locks in Redis (rapport/cluster.py). Every
+# RAPPORT_* setting below may be given instead of its default.
+CLUSTER_ENV = RAPPORT_RASA_REPLICAS=$${RAPPORT_RASA_REPLICAS:-2} \
+	RAPPORT_DATABASE_URL=$${RAPPORT_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rapport} \
+	RAPPORT_TRACKER_DB_URL=$${RAPPORT_TRACKER_DB_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rapport_tracker} \
+	RAPPORT_REDIS_URL=$${RAPPORT_REDIS_URL:-redis://127.0.0.1:6379/1}
+run-cluster:
+	@$(PARALLEL) setup system-deps
+	@$(PARALLEL) train
+	$(CLUSTER_ENV) $(PY) -m rapport setup
+	@echo "==> starting the action server, $${RAPPORT_RASA_REPLICAS:-2} Rasa replicas behind HAProxy (:5005) and the gateway; Ctrl-C stops all"
+	$(CLUSTER_ENV) $(PY) -m rapport run
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,3 +54,24 @@ def migrate(url: str, revision: str = "heads") -> None:
 
     make_engine(url).dispose()  # creates the SQLite folder if needed
     command.upgrade(alembic_config(url), revision)
+
+
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database `url` names if the server has none of that name (its
+    owner: the URL's user). True when it was created; SQLite files create themselves."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return False
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            found = conn.execute(
+                text("select 1 from pg_database where datname = :name"), {"name": parsed.database}
+            ).first()
+            if found:
+                return False
+            quoted = parsed.database.replace('"', '""')
+            conn.execute(text(f'create database "{quoted}"'))
+            return True
+    finally:
+        server.dispose()

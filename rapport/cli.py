@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from profile_store.audit import AuditAction, record_access
-from profile_store.db import make_engine, make_sessionmaker, migrate
+from profile_store.db import ensure_database, make_engine, make_sessionmaker, migrate
 from profile_store.export import export_customer
 from profile_store.repository import find_customer, upsert_catalogue
 from rapport.settings import Settings
@@ -24,6 +24,9 @@ def _sessionmaker(settings: Settings) -> sessionmaker[Session]:
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    for url in (settings.database_url, settings.tracker_db_url):
+        if ensure_database(url):
+            print(f"created the database {_safe_url(url)}")
     migrate(settings.database_url)
     print(f"database is up to date ({_safe_url(settings.database_url)})")
     return 0
@@ -188,7 +191,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import os
     from urllib.parse import urlsplit
 
-    from rapport.processes import Ports, commands, environment
+    from rapport.cluster import ClusterError, RasaCluster
+    from rapport.processes import Ports, commands, endpoints_yml, environment
     from rapport.settings import ROOT
     from rapport.supervisor import Supervisor, port_taken
 
@@ -217,7 +221,40 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         return 1
     env = {**os.environ, **environment(os.environ.get("RAPPORT_ACTION_HOST", "127.0.0.1"))}
     env.setdefault("RAPPORT_REST_TOKEN_FILE", str(ROOT / "var" / "rest_token"))
-    argv = commands(ports=ports, endpoints=ROOT / "endpoints.yml")
+    if settings.rasa_replicas <= 1:
+        argv = commands(ports=ports, endpoints=ROOT / "endpoints.yml")
+        return Supervisor(argv, env, cwd=str(ROOT)).run()
+    try:
+        cluster = RasaCluster(
+            replicas=settings.rasa_replicas,
+            front_port=ports.rasa,
+            tracker_db_url=settings.tracker_db_url,
+            redis_url=settings.redis_url,
+        )
+    except ClusterError as exc:
+        print(f"rapport run: {exc}", file=sys.stderr)
+        return 2
+    busy = [port for port in cluster.replica_ports if port_taken(port)]
+    if busy:
+        print(f"rapport run: Rasa replica ports {busy} already in use", file=sys.stderr)
+        return 1
+    folder = ROOT / "var" / "cluster"
+    folder.mkdir(parents=True, exist_ok=True)
+    endpoints, balancer = folder / "endpoints.yml", folder / "haproxy.cfg"
+    endpoints.write_text(
+        endpoints_yml(settings.action_url, settings.tracker_db_url, cluster.lock_store_endpoint())
+    )
+    balancer.write_text(cluster.haproxy_config(stats_socket=str(folder / "haproxy.sock")))
+    print(
+        f"==> {cluster.replicas} Rasa replicas on {cluster.replica_ports} behind HAProxy on "
+        f"{ports.rasa} (trackers: {_safe_url(settings.tracker_db_url)}, locks: Redis)"
+    )
+    argv = commands(
+        ports=ports,
+        endpoints=endpoints,
+        rasa_replica_ports=cluster.replica_ports,
+        balancer_config=balancer,
+    )
     return Supervisor(argv, env, cwd=str(ROOT)).run()
 
 

@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from rapport.settings import ROOT
 
@@ -13,6 +18,7 @@ PROJECT_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL = ROOT / "models" / "rapport.tar.gz"
 # Rasa's SQL tracker store, keeping each conversation between turns (rasa_runtime/tracker_store.py).
 TRACKER_STORE = "rasa_runtime.tracker_store.CachingSQLTrackerStore"
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # Debian's haproxy package
 
 
 @dataclass(frozen=True)
@@ -29,15 +35,16 @@ def commands(
     model: Path = MODEL,
     python: Path | str = PROJECT_PYTHON,
     rasa_python: Path | str = RASA_PYTHON,
+    rasa_replica_ports: Sequence[int] = (),
+    balancer_config: Path | None = None,
 ) -> dict[str, list[str]]:
     """Name -> argv, in start order. Every process listens on 127.0.0.1 only (the action
     server by SANIC_HOST, see environment()); the gateway's own address comes from
-    RAPPORT_HOST / RAPPORT_PORT."""
-    return {
-        "actions": [
-            str(python), "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(ports.actions)
-        ],
-        "rasa": [
+    RAPPORT_HOST / RAPPORT_PORT. With `rasa_replica_ports` (rapport.cluster), one Rasa per port
+    ("rasa-1", "rasa-2" ...) and HAProxy ("balancer", with `balancer_config`) on `ports.rasa`."""
+
+    def rasa(port: int) -> list[str]:
+        return [
             str(rasa_python),
             "-m",
             "rasa_runtime",  # `rasa run` with the speed-ups of rasa_runtime/speedups.py
@@ -52,10 +59,57 @@ def commands(
             "--interface",
             "127.0.0.1",
             "--port",
-            str(ports.rasa),
+            str(port),
+        ]
+
+    argv = {
+        "actions": [
+            str(python), "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(ports.actions)
         ],
-        "gateway": [str(python), "-m", "channels"],
     }  # fmt: skip
+    if rasa_replica_ports:
+        if balancer_config is None:
+            raise ValueError("Rasa replicas need the balancer's configuration")
+        for i, port in enumerate(rasa_replica_ports):
+            argv[f"rasa-{i + 1}"] = rasa(port)
+        argv["balancer"] = [HAPROXY, "-db", "-f", str(balancer_config)]
+    else:
+        argv["rasa"] = rasa(ports.rasa)
+    argv["gateway"] = [str(python), "-m", "channels"]
+    return argv
+
+
+def tracker_store_endpoint(url: str) -> str:
+    """The `tracker_store` section of Rasa's endpoints.yml for the database at `url` (SQLite or
+    PostgreSQL; Rasa's SQLTrackerStore connects to PostgreSQL with its own psycopg2)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return (
+            f"tracker_store:\n  type: {TRACKER_STORE}\n  dialect: sqlite\n  db: {parsed.database}\n"
+        )
+    if backend != "postgresql":
+        raise ValueError(f"a stack's tracker store is SQLite or PostgreSQL, not {backend}")
+    lines = [
+        "tracker_store:",
+        f"  type: {TRACKER_STORE}",
+        "  dialect: postgresql",
+        f"  url: {parsed.host or '127.0.0.1'}",
+        f"  port: {parsed.port or 5432}",
+        f"  db: {parsed.database}",
+    ]
+    if parsed.username:
+        lines.append(f"  username: {parsed.username}")
+    if parsed.password:
+        lines.append(f"  password: {json.dumps(parsed.password)}")  # JSON is YAML
+    return "\n".join(lines) + "\n"
+
+
+def endpoints_yml(action_url: str, tracker_db_url: str, lock_store: str = "") -> str:
+    """Rasa's endpoints.yml: the action server, the tracker store, and a lock store if given."""
+    return f'action_endpoint:\n  url: "{action_url}/webhook"\n' + (
+        tracker_store_endpoint(tracker_db_url) + lock_store
+    )
 
 
 def environment(action_host: str = "127.0.0.1") -> dict[str, str]:

@@ -106,6 +106,10 @@ class Settings:
     transcript_retention_days: int = 180
     # HMAC key of the hashes that outlive an erased customer (suppressed addresses, audit).
     suppression_key: str = ""
+    # Production profile (rapport.cluster): this many Rasa processes behind HAProxy, sharing
+    # the PostgreSQL tracker store and locking conversations in Redis at redis_url.
+    rasa_replicas: int = 1
+    redis_url: str = ""
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -198,4 +202,6 @@ class Settings:
                 env.get("RAPPORT_TRANSCRIPT_RETENTION_DAYS", str(cls.transcript_retention_days))
             ),
             suppression_key=suppression_key(env),
+            rasa_replicas=int(env.get("RAPPORT_RASA_REPLICAS", str(cls.rasa_replicas))),
+            redis_url=env.get("RAPPORT_REDIS_URL", ""),
         )

@@ -17,11 +17,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-from rapport.processes import MODEL, TRACKER_STORE, Ports, commands, environment
+from rapport.cluster import RasaCluster, replicas_up
+from rapport.processes import MODEL, Ports, commands, endpoints_yml, environment
 from rapport.settings import ROOT
 from rapport.supervisor import die_with_parent
 
@@ -41,6 +41,10 @@ def _ready(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _up(url: str) -> bool:
+    return _get(url) == 200
+
+
 def _get(url: str, timeout: float = 2.0) -> int:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -49,32 +53,6 @@ def _get(url: str, timeout: float = 2.0) -> int:
         return int(exc.code)
     except OSError:
         return 0
-
-
-def tracker_store_endpoint(url: str) -> str:
-    """The `tracker_store` section of Rasa's endpoints.yml for the database at `url` (SQLite or
-    PostgreSQL; Rasa's SQLTrackerStore connects to PostgreSQL with its own psycopg2)."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return (
-            f"tracker_store:\n  type: {TRACKER_STORE}\n  dialect: sqlite\n  db: {parsed.database}\n"
-        )
-    if backend != "postgresql":
-        raise ValueError(f"a stack's tracker store is SQLite or PostgreSQL, not {backend}")
-    lines = [
-        "tracker_store:",
-        f"  type: {TRACKER_STORE}",
-        "  dialect: postgresql",
-        f"  url: {parsed.host or '127.0.0.1'}",
-        f"  port: {parsed.port or 5432}",
-        f"  db: {parsed.database}",
-    ]
-    if parsed.username:
-        lines.append(f"  username: {parsed.username}")
-    if parsed.password:
-        lines.append(f"  password: {json.dumps(parsed.password)}")  # JSON is YAML
-    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -93,6 +71,11 @@ class Stack:
     # (e.g. PostgreSQL databases, "postgresql+psycopg://user@host:port/name").
     database_url: str = ""
     tracker_db_url: str = ""
+    # More than one: that many Rasa processes behind HAProxy on rasa_port (rapport.cluster),
+    # which needs a PostgreSQL tracker_db_url and a Redis lock store at redis_url.
+    rasa_replicas: int = 1
+    redis_url: str = ""
+    rasa_cluster: RasaCluster | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.database_url = self.database_url or f"sqlite:///{self.workdir / 'profile.db'}"
@@ -135,6 +118,41 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def cluster(self) -> RasaCluster | None:
+        """The Rasa replicas and their balancer, when there are several (chosen once)."""
+        if self.rasa_replicas > 1 and self.rasa_cluster is None:
+            self.rasa_cluster = RasaCluster(
+                replicas=self.rasa_replicas,
+                front_port=self.rasa_port,
+                tracker_db_url=self.tracker_db_url,
+                redis_url=self.redis_url,
+                ports=tuple(free_port() for _ in range(self.rasa_replicas)),
+            )
+        return self.rasa_cluster
+
+    @property
+    def balancer_socket(self) -> Path:
+        """HAProxy's stats socket, when there are Rasa replicas (`show stat`)."""
+        return self.workdir / "haproxy.sock"
+
+    def balancer_stat(self) -> str:
+        """HAProxy's `show stat` (CSV), read from its stats socket."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(str(self.balancer_socket))
+            s.sendall(b"show stat\n")
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def _all_replicas_up(self) -> bool:
+        try:
+            up = replicas_up(self.balancer_stat())
+        except OSError:
+            return False
+        return len(up) == self.rasa_replicas and all(up.values())
+
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
 
@@ -161,19 +179,36 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
         endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
-            + tracker_store_endpoint(self.tracker_db_url)
-        )
+        cluster = self.cluster()
+        lock_store = cluster.lock_store_endpoint() if cluster else ""
+        endpoints.write_text(endpoints_yml(self.action_url, self.tracker_db_url, lock_store))
+        balancer = self.workdir / "haproxy.cfg"
+        if cluster:
+            balancer.write_text(cluster.haproxy_config(stats_socket=str(self.balancer_socket)))
         ports = Ports(rasa=self.rasa_port, actions=self.action_port, gateway=self.gateway_port)
-        argv = commands(ports=ports, endpoints=endpoints, model=self.model, python=self.python)
-        for name in ("actions", "rasa", "gateway"):
-            self._spawn(name, argv[name])
+        argv = commands(
+            ports=ports,
+            endpoints=endpoints,
+            model=self.model,
+            python=self.python,
+            rasa_replica_ports=cluster.replica_ports if cluster else (),
+            balancer_config=balancer if cluster else None,
+        )
+        for name, command in argv.items():
+            self._spawn(name, command)
         deadline = time.monotonic() + timeout_s
         try:
             # The action server answers /health 200 once its models and catalogue are loaded.
             self._wait("actions", lambda: _get(f"{self.action_url}/health") == 200, deadline)
-            self._wait("rasa", lambda: _get(f"{self.rasa_url}/status") == 200, deadline)
+            for i, port in enumerate(cluster.replica_ports if cluster else []):
+                replica = partial(_up, f"http://127.0.0.1:{port}/status")
+                self._wait(f"rasa-{i + 1}", replica, deadline)
+            if cluster:
+                # Every replica taking requests, not just one (each is health-checked).
+                self._wait("balancer", self._all_replicas_up, deadline)
+            self._wait(
+                "balancer" if cluster else "rasa", partial(_up, f"{self.rasa_url}/status"), deadline
+            )
             self._wait("gateway", lambda: _ready(f"{self.gateway_url}/health"), deadline)
         except BaseException:
             # Whatever did start must not outlive a failed start-up.

@@ -36,6 +36,8 @@ def running_stack(
     *,
     database_url: str = "",
     tracker_db_url: str = "",
+    rasa_replicas: int = 1,
+    redis_url: str = "",
 ) -> Iterator[Stack]:
     """A real stack in var/test-<name>-<pid>/, stopped and removed afterwards (its logs are kept
     with RAPPORT_KEEP_TEST_LOGS=1). The trained model, or the one RAPPORT_TEST_MODEL names (a
@@ -55,6 +57,8 @@ def running_stack(
         extra_env=extra_env or {},
         database_url=database_url,
         tracker_db_url=tracker_db_url,
+        rasa_replicas=rasa_replicas,
+        redis_url=redis_url,
     ).start()
     try:
         yield running

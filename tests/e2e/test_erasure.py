@@ -6,18 +6,16 @@ files searched byte for byte, then both stores on PostgreSQL searched row by row
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 
 from channels.webchat import web_address
 from profile_store.db import make_engine, make_sessionmaker
@@ -26,6 +24,7 @@ from profile_store.repository import find_customer
 from rapport.settings import ROOT
 from rapport.stack import Stack
 from tests.e2e.conftest import WebChatCustomer, export_profile, running_stack, texts
+from tests.e2e.postgres import fresh_database, postgres_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -104,46 +103,19 @@ def found(needles: list[str], haystack: bytes) -> list[str]:
     return [n for n in needles if n.lower().encode() in lowered]
 
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "RAPPORT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-@contextmanager
-def fresh_database(admin: Engine, role: str) -> Iterator[str]:
-    """A new PostgreSQL database, dropped afterwards (whoever is still connected)."""
-    name = f"rapport_e2e_{role}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'create database "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'drop database if exists "{name}" with (force)'))
-
-
 @pytest.fixture
 def postgres_stack() -> Iterator[Stack]:
     """A stack of its own whose profile store and Rasa tracker store are two fresh databases on
     the machine's PostgreSQL server (skipped, with the reason, where there is none)."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc.__class__.__name__}")
-    try:
-        with (
-            fresh_database(admin, "profile") as profile_url,
-            fresh_database(admin, "tracker") as tracker_url,
-            running_stack(
-                "erasure-postgres", database_url=profile_url, tracker_db_url=tracker_url
-            ) as running,
-        ):
-            yield running
-    finally:
-        admin.dispose()
+    with (
+        postgres_admin() as admin,
+        fresh_database(admin, "profile") as profile_url,
+        fresh_database(admin, "tracker") as tracker_url,
+        running_stack(
+            "erasure-postgres", database_url=profile_url, tracker_db_url=tracker_url
+        ) as running,
+    ):
+        yield running
 
 
 async def test_an_erased_customer_leaves_no_byte_in_the_profile_store_nor_in_the_tracker(

@@ -1,0 +1,110 @@
+"""Two Rasa replicas behind HAProxy, on PostgreSQL and a Redis lock store: one conversation per
+customer whichever replica answers, and a replica killed under way loses nobody."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from rapport.cluster import requests_per_replica
+from rapport.processes import HAPROXY
+from rapport.stack import Stack
+from tests.e2e.conftest import export_profile, running_stack
+from tests.e2e.postgres import fresh_database, postgres_admin
+
+pytestmark = pytest.mark.e2e
+
+REDIS = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+def redis_reachable(url: str) -> bool:
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Stack]:
+    if not redis_reachable(REDIS):
+        pytest.skip(f"Redis not reachable at {REDIS}")
+    if not Path(HAPROXY).exists():
+        pytest.skip(f"HAProxy not installed ({HAPROXY}): apt-get install haproxy")
+    with (
+        postgres_admin() as admin,
+        fresh_database(admin, "profile") as profile_url,
+        fresh_database(admin, "tracker") as tracker_url,
+        running_stack(
+            "cluster",
+            database_url=profile_url,
+            tracker_db_url=tracker_url,
+            rasa_replicas=2,
+            redis_url=REDIS,
+        ) as running,
+    ):
+        yield running
+
+
+async def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            stack.rest_url, json={"sender": sender, "message": text}, headers=stack.rest_headers()
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+        return list(await resp.json())
+
+
+def said(replies: list[dict[str, Any]]) -> str:
+    return " ".join(str(r.get("text", "")) for r in replies)
+
+
+async def tell(stack: Stack, sender: str, text: str) -> None:
+    replies = await say(stack, sender, text)
+    if "just to be sure" in said(replies).lower():
+        await say(stack, sender, "yes")
+
+
+async def test_customers_talking_at_once_each_keep_one_conversation(cluster: Stack) -> None:
+    assert cluster.rasa_cluster is not None and len(cluster.rasa_cluster.replica_ports) == 2
+
+    async def customer(n: int) -> str:
+        sender = f"cluster-{n}"
+        await tell(cluster, sender, "I love Comté")
+        await tell(cluster, sender, "I'm allergic to walnuts")
+        return said(await say(cluster, sender, "what do you know about me?"))
+
+    answers = await asyncio.gather(*(customer(n) for n in range(6)))
+    for answer in answers:
+        assert "Comté" in answer and "walnut" in answer.lower(), answer
+    # Both replicas worked, as the balancer counts them.
+    stat = cluster.balancer_stat()
+    served = requests_per_replica(stat)
+    assert set(served) == {"rasa1", "rasa2"} and all(n >= 5 for n in served.values()), stat
+    profile = export_profile(cluster, "rest:cluster-0")
+    assert {p["subject"] for p in profile["preferences"]} >= {"Comté", "walnuts"}
+
+
+async def test_a_replica_killed_mid_conversation_loses_nothing(cluster: Stack) -> None:
+    sender = "cluster-survivor"
+    await tell(cluster, sender, "I love smoked salmon")
+    victim = cluster.processes["rasa-1"]
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
+    # The balancer sends what the dead replica would have had to the living one.
+    await tell(cluster, sender, "my husband can't stand rabbit")
+    answer = said(await say(cluster, sender, "what do you know about me?"))
+    assert "smoked salmon" in answer.lower() and "rabbit" in answer.lower(), answer
