@@ -28,7 +28,7 @@ RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 # Independent steps side by side on the machine's two cores, each output line whole.
 PARALLEL := $(MAKE) --no-print-directory -j2 --output-sync=line
 
-.PHONY: help setup system-deps run run-cluster test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups eval-offers db clean nlu-report heldout heldout-nlu language-model
+.PHONY: help setup system-deps run run-cluster test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups bench-replicas eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -116,10 +116,12 @@ run:
 	@echo "==> REST: send -H \"Authorization: Bearer \$$(cat var/rest_token)\" (or your RAPPORT_REST_TOKEN)"
 	$(PY) -m rapport run
 
-# The production profile on this machine's shared services: 2 Rasa replicas behind HAProxy,
-# trackers and profiles in PostgreSQL, conversation locks in Redis (rapport/cluster.py). Every
+# The production profile on this machine's shared services: 2 Rasa replicas and 2 gateways
+# behind HAProxy, trackers and profiles in PostgreSQL, conversation locks and the gateways'
+# shared state in Redis (rapport/cluster.py, channels/shared.py). Every
 # RAPPORT_* setting below may be given instead of its default.
 CLUSTER_ENV = RAPPORT_RASA_REPLICAS=$${RAPPORT_RASA_REPLICAS:-2} \
+	RAPPORT_GATEWAY_REPLICAS=$${RAPPORT_GATEWAY_REPLICAS:-2} \
 	RAPPORT_DATABASE_URL=$${RAPPORT_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rapport} \
 	RAPPORT_TRACKER_DB_URL=$${RAPPORT_TRACKER_DB_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rapport_tracker} \
 	RAPPORT_REDIS_URL=$${RAPPORT_REDIS_URL:-redis://127.0.0.1:6379/1}
@@ -127,7 +129,7 @@ run-cluster:
 	@$(PARALLEL) setup system-deps
 	@$(PARALLEL) train
 	$(CLUSTER_ENV) $(PY) -m rapport setup
-	@echo "==> starting the action server, $${RAPPORT_RASA_REPLICAS:-2} Rasa replicas behind HAProxy (:5005) and the gateway; Ctrl-C stops all"
+	@echo "==> starting the action server, Rasa replicas behind HAProxy (:5005) and gateways behind it (:8080); Ctrl-C stops all"
 	$(CLUSTER_ENV) $(PY) -m rapport run
 
 lint: $(VENV)/.installed
@@ -162,6 +164,10 @@ bench: setup train bench-ranking bench-facts bench-cold-start
 # Rasa's speed-ups (rasa_runtime) on and off, same stack and traffic (about 6 minutes).
 bench-speedups: setup train
 	$(PY) scripts/bench_speedups.py
+
+# Saturation throughput with 1 and 2 Rasa replicas (PostgreSQL, Redis, HAProxy; about 4 minutes).
+bench-replicas: setup system-deps train
+	$(PY) scripts/bench_replicas.py
 
 bench-cold-start: setup db train
 	$(PY) scripts/bench_cold_start.py

@@ -20,6 +20,7 @@ from channels.keys import (
     conversation_key,
     http_client_key,
     rasa_key,
+    redis_key,
     sessionmaker_key,
     settings_key,
     sio_key,
@@ -27,6 +28,7 @@ from channels.keys import (
 from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient
 from channels.retention import scheduled_prune
+from channels.shared import RedisLocks, connect
 from channels.webchat import make_socketio_server
 from profile_store.db import make_engine, make_sessionmaker
 from rapport.origins import OriginPolicy
@@ -68,14 +70,30 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def shared_state(app: web.Application) -> AsyncIterator[None]:
+    """Redis, when gateway replicas share their state (RAPPORT_REDIS_URL); else nothing."""
+    url = app[settings_key].redis_url
+    if not url:
+        yield
+        return
+    async for client in connect(url):
+        app[redis_key] = client
+        yield
+
+
 async def conversation(app: web.Application) -> AsyncIterator[None]:
-    app[conversation_key] = ConversationContext(
+    ctx = ConversationContext(
         sessionmaker=app[sessionmaker_key],
         rasa=app[rasa_key],
         max_message_chars=app[settings_key].max_message_chars,
         link_codes=LinkCodes(app[sessionmaker_key]),
         erasures=Erasures(app[sessionmaker_key], app[settings_key].tracker_db_url),
     )
+    if (redis := app.get(redis_key)) is not None:
+        # One customer's messages in order whichever replica takes them.
+        ctx.identity_locks = RedisLocks(redis, "identity")  # type: ignore[assignment]
+        ctx.customer_locks = RedisLocks(redis, "customer")  # type: ignore[assignment]
+    app[conversation_key] = ctx
     yield
 
 
@@ -168,6 +186,7 @@ def create_app(settings: Settings) -> web.Application:
     app[_index_key] = render_index(shop_name, settings.max_message_chars)
     app.cleanup_ctx.append(database)
     app.cleanup_ctx.append(http_client)
+    app.cleanup_ctx.append(shared_state)
     app.cleanup_ctx.append(conversation)
     app.cleanup_ctx.append(announce_ready)
     app.cleanup_ctx.append(scheduled_prune)  # transcripts past their retention, daily
@@ -176,7 +195,7 @@ def create_app(settings: Settings) -> web.Application:
     whatsapp.install(app)  # webhook + Graph client, when the WHATSAPP_* settings are set
     origins = OriginPolicy(settings.webchat_origins)
     app[_headers_key] = page_headers(origins)
-    app[sio_key] = make_socketio_server(app, settings.session_secret, origins)
+    app[sio_key] = make_socketio_server(app, settings.session_secret, origins, settings.redis_url)
     app.cleanup_ctx.append(socketio_server)
     app.router.add_get("/", index)
     app.router.add_get("/health", health)

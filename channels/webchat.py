@@ -176,9 +176,10 @@ class WebChat:
         self._secret = secret
         settings = app[settings_key]
         self._burst = BurstLimit(settings.burst_max_messages, settings.burst_window_s)
+        # Each socket's confirmed session, on the gateway holding the socket. The sockets of one
+        # web address share a room, so that a staff answer reaches every tab of the customer,
+        # on whichever gateway replica it is open (through Redis, with RAPPORT_REDIS_URL).
         self._sessions: dict[str, str] = {}
-        # The sockets open on each web address, so staff answers reach every tab of a customer.
-        self._sids: dict[str, set[str]] = {}
         register(app, CHANNEL, self.deliver)
         sio.on("connect", self.connect)
         sio.on("disconnect", self.disconnect)
@@ -189,22 +190,18 @@ class WebChat:
         return True
 
     async def disconnect(self, sid: str, *args: object) -> None:
-        self._forget_socket(sid)
+        self._sessions.pop(sid, None)  # socket.io takes it out of its rooms
 
-    def _forget_socket(self, sid: str) -> None:
+    async def _forget_socket(self, sid: str) -> None:
         session_id = self._sessions.pop(sid, None)
         if session_id is not None:
-            sids = self._sids.get(web_address(session_id), set())
-            sids.discard(sid)
-            if not sids:
-                self._sids.pop(web_address(session_id), None)
+            await self._sio.leave_room(sid, address_room(web_address(session_id)))
 
     async def deliver(self, address: str, messages: list[dict[str, Any]]) -> None:
         """Emit messages (e.g. a staff answer) to every socket open on this web address."""
-        for sid in list(self._sids.get(address, ())):
-            for message in messages:
-                for payload in render_bot_message(message):
-                    await self._sio.emit(BOT_MESSAGE_EVT, payload, to=sid)
+        for message in messages:
+            for payload in render_bot_message(message):
+                await self._sio.emit(BOT_MESSAGE_EVT, payload, to=address_room(address))
 
     async def _error(self, sid: str, code: str, message: str) -> None:
         await self._sio.emit(ERROR_EVT, error_payload(code, message), to=sid)
@@ -236,9 +233,9 @@ class WebChat:
                 return
             requested = (data or {}).get("session_id")
             session_id = confirm_session(self._secret, requested)
-            self._forget_socket(sid)
+            await self._forget_socket(sid)
             self._sessions[sid] = session_id
-            self._sids.setdefault(web_address(session_id), set()).add(sid)
+            await self._sio.enter_room(sid, address_room(web_address(session_id)))
             if session_id == requested:
                 messages = await self.history(session_id)
                 if messages is not None:
@@ -294,12 +291,22 @@ class WebChat:
                 await self._sio.emit(BOT_MESSAGE_EVT, payload, to=sid)
 
 
+def address_room(address: str) -> str:
+    """The socket.io room of every socket open on one web address."""
+    return f"web:{address}"
+
+
 def make_socketio_server(
-    app: web.Application, secret: str, origins: OriginPolicy
+    app: web.Application, secret: str, origins: OriginPolicy, redis_url: str = ""
 ) -> socketio.AsyncServer:
-    """Create the socket.io server, register the web chat handlers and attach it to `app`."""
+    """Create the socket.io server, register the web chat handlers and attach it to `app`.
+    With `redis_url`, emits to a room reach its sockets on every gateway replica."""
+    manager = (
+        socketio.AsyncRedisManager(redis_url, channel="rapport-socketio") if redis_url else None
+    )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
+        client_manager=manager,
         # The gateway's own pages, and the sites listed in RAPPORT_WEBCHAT_ORIGINS.
         cors_allowed_origins=origins,
         max_http_buffer_size=MAX_PAYLOAD_BYTES,

@@ -191,7 +191,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import os
     from urllib.parse import urlsplit
 
-    from rapport.cluster import ClusterError, RasaCluster
+    from rapport.cluster import ClusterError, GatewayCluster, RasaCluster, haproxy_config
     from rapport.processes import Ports, commands, endpoints_yml, environment
     from rapport.settings import ROOT
     from rapport.supervisor import Supervisor, port_taken
@@ -221,38 +221,58 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         return 1
     env = {**os.environ, **environment(os.environ.get("RAPPORT_ACTION_HOST", "127.0.0.1"))}
     env.setdefault("RAPPORT_REST_TOKEN_FILE", str(ROOT / "var" / "rest_token"))
-    if settings.rasa_replicas <= 1:
+    if settings.rasa_replicas <= 1 and settings.gateway_replicas <= 1:
         argv = commands(ports=ports, endpoints=ROOT / "endpoints.yml")
         return Supervisor(argv, env, cwd=str(ROOT)).run()
     try:
-        cluster = RasaCluster(
-            replicas=settings.rasa_replicas,
-            front_port=ports.rasa,
-            tracker_db_url=settings.tracker_db_url,
-            redis_url=settings.redis_url,
-        )
+        rasa = gateways = None
+        if settings.rasa_replicas > 1:
+            rasa = RasaCluster(
+                replicas=settings.rasa_replicas,
+                front_port=ports.rasa,
+                tracker_db_url=settings.tracker_db_url,
+                redis_url=settings.redis_url,
+            )
+        if settings.gateway_replicas > 1:
+            gateways = GatewayCluster(
+                replicas=settings.gateway_replicas,
+                front_host=settings.gateway_host,
+                front_port=ports.gateway,
+                redis_url=settings.redis_url,
+            )
     except ClusterError as exc:
         print(f"rapport run: {exc}", file=sys.stderr)
         return 2
-    busy = [port for port in cluster.replica_ports if port_taken(port)]
+    replica_ports = [
+        *(rasa.replica_ports if rasa else []),
+        *(gateways.replica_ports if gateways else []),
+    ]
+    busy = [port for port in replica_ports if port_taken(port)]
     if busy:
-        print(f"rapport run: Rasa replica ports {busy} already in use", file=sys.stderr)
+        print(f"rapport run: replica ports {busy} already in use", file=sys.stderr)
         return 1
     folder = ROOT / "var" / "cluster"
     folder.mkdir(parents=True, exist_ok=True)
     endpoints, balancer = folder / "endpoints.yml", folder / "haproxy.cfg"
-    endpoints.write_text(
-        endpoints_yml(settings.action_url, settings.tracker_db_url, cluster.lock_store_endpoint())
-    )
-    balancer.write_text(cluster.haproxy_config(stats_socket=str(folder / "haproxy.sock")))
-    print(
-        f"==> {cluster.replicas} Rasa replicas on {cluster.replica_ports} behind HAProxy on "
-        f"{ports.rasa} (trackers: {_safe_url(settings.tracker_db_url)}, locks: Redis)"
-    )
+    lock_store = rasa.lock_store_endpoint() if rasa else ""
+    endpoints.write_text(endpoints_yml(settings.action_url, settings.tracker_db_url, lock_store))
+    balancer.write_text(haproxy_config(rasa, gateways, stats_socket=str(folder / "haproxy.sock")))
+    if rasa:
+        print(
+            f"==> {rasa.replicas} Rasa replicas on {rasa.replica_ports} behind HAProxy on "
+            f"{ports.rasa} (trackers: {_safe_url(settings.tracker_db_url)}, locks: Redis)"
+        )
+    if gateways:
+        print(
+            f"==> {gateways.replicas} gateways on {gateways.replica_ports} behind HAProxy on "
+            f"{ports.gateway} (shared state: Redis)"
+        )
+    env.setdefault("RAPPORT_PUBLIC_URL", settings.gateway_public_url)
     argv = commands(
         ports=ports,
-        endpoints=endpoints,
-        rasa_replica_ports=cluster.replica_ports,
+        endpoints=endpoints if rasa else ROOT / "endpoints.yml",
+        rasa_replica_ports=rasa.replica_ports if rasa else (),
+        gateway_ports=gateways.replica_ports if gateways else (),
         balancer_config=balancer,
     )
     return Supervisor(argv, env, cwd=str(ROOT)).run()

@@ -1,4 +1,5 @@
-"""Rasa replicas on shared services: what `rapport run` starts when RAPPORT_RASA_REPLICAS > 1.
+"""Replicas on shared services: what `rapport run` starts when RAPPORT_RASA_REPLICAS or
+RAPPORT_GATEWAY_REPLICAS is more than 1.
 
 N Rasa processes share the conversation trackers in PostgreSQL (RAPPORT_TRACKER_DB_URL) and
 take each conversation's lock in Redis (RAPPORT_REDIS_URL: Rasa's RedisLockStore, so two
@@ -6,6 +7,10 @@ messages of one customer are never predicted at once, whichever replica gets the
 listens where Rasa would (RAPPORT_RASA_URL's port) and gives each request to the replica with
 the fewest in flight; a replica that stops answering its health check gets no more. Pure text:
 the caller writes the files and starts the processes.
+
+Gateway replicas share their state through Redis too (channels/shared.py: socket.io rooms,
+staff sessions, console events, per-customer ordering); HAProxy listens on RAPPORT_PORT, keeps
+each browser on one replica (a cookie, for socket.io's polling transport) and spreads the rest.
 """
 
 from __future__ import annotations
@@ -69,35 +74,102 @@ class RasaCluster:
             lines.append("  use_ssl: true")
         return "\n".join(lines) + "\n"
 
-    def haproxy_config(self, host: str = "127.0.0.1", stats_socket: str = "") -> str:
-        """HAProxy in front of the replicas: least connections, a replica out when its /status
-        stops answering, a request it failed to connect to retried on another. `stats_socket`:
-        a Unix socket answering `show stat` (requests per replica, which are up)."""
-        servers = "\n".join(
-            f"    server rasa{i + 1} {host}:{port} check inter 2s fall 2 rise 1"
-            for i, port in enumerate(self.replica_ports)
+    def haproxy_config(
+        self,
+        host: str = "127.0.0.1",
+        stats_socket: str = "",
+        gateways: GatewayCluster | None = None,
+    ) -> str:
+        """HAProxy in front of the replicas (see haproxy_config)."""
+        return haproxy_config(self, gateways, host=host, stats_socket=stats_socket)
+
+
+@dataclass(frozen=True)
+class GatewayCluster:
+    replicas: int
+    front_host: str  # RAPPORT_HOST: where customers and the shop's site reach the gateway
+    front_port: int  # RAPPORT_PORT
+    redis_url: str
+    ports: tuple[int, ...] = ()  # the replicas' own ports; by default just above the front
+
+    def __post_init__(self) -> None:
+        if self.replicas < 2:
+            raise ClusterError("a cluster has 2 gateway replicas or more")
+        if not self.redis_url.startswith(("redis://", "rediss://")):
+            raise ClusterError(
+                "gateway replicas share sessions, rooms and locks in Redis: set "
+                "RAPPORT_REDIS_URL=redis://host:6379/1"
+            )
+        if self.ports and len(self.ports) < self.replicas:
+            raise ClusterError(f"{self.replicas} gateway replicas need {self.replicas} ports")
+
+    @property
+    def replica_ports(self) -> list[int]:
+        if self.ports:
+            return list(self.ports[: self.replicas])
+        return [self.front_port + 1 + i for i in range(self.replicas)]
+
+
+def haproxy_config(
+    rasa: RasaCluster | None,
+    gateways: GatewayCluster | None,
+    *,
+    host: str = "127.0.0.1",
+    stats_socket: str = "",
+) -> str:
+    """One HAProxy for the replicas. Rasa: least connections, a replica out when its /status
+    stops answering, a request it failed to connect to retried on another. Gateways: a browser
+    kept on one replica by a cookie (socket.io's polling), round robin otherwise, out when
+    /health stops answering; websockets pass through. `stats_socket`: a Unix socket answering
+    `show stat` (requests per replica, which are up)."""
+    stats = f"    stats socket {stats_socket} mode 600 level operator\n" if stats_socket else ""
+    out = (
+        "global\n"
+        "    maxconn 4096\n"
+        f"{stats}"
+        "defaults\n"
+        "    mode http\n"
+        "    timeout connect 2s\n"
+        "    timeout client 120s\n"
+        "    timeout server 120s\n"
+        "    timeout tunnel 1h\n"
+        "    retries 2\n"
+        "    option redispatch\n"
+    )
+    if rasa is not None:
+        servers = "".join(
+            f"    server rasa{i + 1} {host}:{port} check inter 2s fall 2 rise 1\n"
+            for i, port in enumerate(rasa.replica_ports)
         )
-        stats = f"    stats socket {stats_socket} mode 600 level operator\n" if stats_socket else ""
-        return (
-            "global\n"
-            "    maxconn 4096\n"
-            f"{stats}"
-            "defaults\n"
-            "    mode http\n"
-            "    timeout connect 2s\n"
-            "    timeout client 120s\n"
-            "    timeout server 120s\n"
-            "    retries 2\n"
-            "    option redispatch\n"
+        out += (
             "frontend rasa\n"
-            f"    bind {host}:{self.front_port}\n"
+            f"    bind {host}:{rasa.front_port}\n"
             "    default_backend rasa_replicas\n"
             "backend rasa_replicas\n"
             "    balance leastconn\n"
             "    option httpchk GET /status\n"
             "    http-check expect status 200\n"
-            f"{servers}\n"
+            f"{servers}"
         )
+    if gateways is not None:
+        servers = "".join(
+            f"    server gateway{i + 1} {host}:{port} cookie g{i + 1} "
+            "check inter 2s fall 2 rise 1\n"
+            for i, port in enumerate(gateways.replica_ports)
+        )
+        out += (
+            "frontend gateway\n"
+            f"    bind {gateways.front_host}:{gateways.front_port}\n"
+            "    option forwardfor\n"
+            "    default_backend gateway_replicas\n"
+            "backend gateway_replicas\n"
+            "    balance roundrobin\n"
+            "    cookie RAPPORT_GATEWAY insert indirect nocache httponly\n"
+            "    option httpchk GET /health\n"
+            "    http-check expect status 200\n"
+            f"{servers}"
+        )
+    return out
 
 
 def _replica_rows(show_stat: str) -> list[dict[str, str]]:
@@ -106,11 +178,8 @@ def _replica_rows(show_stat: str) -> list[dict[str, str]]:
         return []
     header = lines[0].split(",")
     rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
-    return [
-        r
-        for r in rows
-        if r.get("pxname") == "rasa_replicas" and r.get("svname", "").startswith("rasa")
-    ]
+    ours = [r for r in rows if r.get("pxname") in ("rasa_replicas", "gateway_replicas")]
+    return [r for r in ours if r.get("svname", "") not in ("BACKEND", "FRONTEND")]
 
 
 def requests_per_replica(show_stat: str) -> dict[str, int]:

@@ -36,12 +36,14 @@ def commands(
     python: Path | str = PROJECT_PYTHON,
     rasa_python: Path | str = RASA_PYTHON,
     rasa_replica_ports: Sequence[int] = (),
+    gateway_ports: Sequence[int] = (),
     balancer_config: Path | None = None,
 ) -> dict[str, list[str]]:
     """Name -> argv, in start order. Every process listens on 127.0.0.1 only (the action
     server by SANIC_HOST, see environment()); the gateway's own address comes from
     RAPPORT_HOST / RAPPORT_PORT. With `rasa_replica_ports` (rapport.cluster), one Rasa per port
-    ("rasa-1", "rasa-2" ...) and HAProxy ("balancer", with `balancer_config`) on `ports.rasa`."""
+    ("rasa-1", "rasa-2" ...) behind HAProxy ("balancer", with `balancer_config`) on `ports.rasa`;
+    with `gateway_ports`, one gateway per port ("gateway-1" ...) behind it on RAPPORT_PORT."""
 
     def rasa(port: int) -> list[str]:
         return [
@@ -67,15 +69,19 @@ def commands(
             str(python), "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(ports.actions)
         ],
     }  # fmt: skip
-    if rasa_replica_ports:
-        if balancer_config is None:
-            raise ValueError("Rasa replicas need the balancer's configuration")
-        for i, port in enumerate(rasa_replica_ports):
-            argv[f"rasa-{i + 1}"] = rasa(port)
-        argv["balancer"] = [HAPROXY, "-db", "-f", str(balancer_config)]
-    else:
+    if (rasa_replica_ports or gateway_ports) and balancer_config is None:
+        raise ValueError("replicas need the balancer's configuration")
+    for i, port in enumerate(rasa_replica_ports):
+        argv[f"rasa-{i + 1}"] = rasa(port)
+    if not rasa_replica_ports:
         argv["rasa"] = rasa(ports.rasa)
-    argv["gateway"] = [str(python), "-m", "channels"]
+    for i, port in enumerate(gateway_ports):
+        gateway = [str(python), "-m", "channels", "--port", str(port), "--replica", str(i + 1)]
+        argv[f"gateway-{i + 1}"] = gateway
+    if rasa_replica_ports or gateway_ports:
+        argv["balancer"] = [HAPROXY, "-db", "-f", str(balancer_config)]
+    if not gateway_ports:
+        argv["gateway"] = [str(python), "-m", "channels"]
     return argv
 
 

@@ -110,6 +110,8 @@ class Settings:
     # the PostgreSQL tracker store and locking conversations in Redis at redis_url.
     rasa_replicas: int = 1
     redis_url: str = ""
+    # ... and this many gateways behind it, sharing their state in Redis (channels/shared.py).
+    gateway_replicas: int = 1
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -204,4 +206,5 @@ class Settings:
             suppression_key=suppression_key(env),
             rasa_replicas=int(env.get("RAPPORT_RASA_REPLICAS", str(cls.rasa_replicas))),
             redis_url=env.get("RAPPORT_REDIS_URL", ""),
+            gateway_replicas=int(env.get("RAPPORT_GATEWAY_REPLICAS", str(cls.gateway_replicas))),
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from rapport.cluster import RasaCluster, replicas_up
+from rapport.cluster import GatewayCluster, RasaCluster, haproxy_config, replicas_up
 from rapport.processes import MODEL, Ports, commands, endpoints_yml, environment
 from rapport.settings import ROOT
 from rapport.supervisor import die_with_parent
@@ -75,7 +75,11 @@ class Stack:
     # which needs a PostgreSQL tracker_db_url and a Redis lock store at redis_url.
     rasa_replicas: int = 1
     redis_url: str = ""
+    # More than one: that many gateways behind the same HAProxy on gateway_port, sharing their
+    # state in Redis at redis_url (channels/shared.py).
+    gateway_replicas: int = 1
     rasa_cluster: RasaCluster | None = field(default=None, init=False)
+    gateway_cluster: GatewayCluster | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.database_url = self.database_url or f"sqlite:///{self.workdir / 'profile.db'}"
@@ -115,6 +119,9 @@ class Stack:
             RAPPORT_TRACKER_DB_URL=self.tracker_db_url,
             RAPPORT_SUPPRESSION_KEY="test-suppression-" + self.workdir.name,
         )
+        if self.redis_url and self.gateway_replicas > 1:
+            env["RAPPORT_REDIS_URL"] = self.redis_url
+            env["RAPPORT_PUBLIC_URL"] = self.gateway_url  # links name the balancer, not a replica
         env.update(self.extra_env)
         return env
 
@@ -129,6 +136,18 @@ class Stack:
                 ports=tuple(free_port() for _ in range(self.rasa_replicas)),
             )
         return self.rasa_cluster
+
+    def gateways(self) -> GatewayCluster | None:
+        """The gateway replicas behind the balancer, when there are several (chosen once)."""
+        if self.gateway_replicas > 1 and self.gateway_cluster is None:
+            self.gateway_cluster = GatewayCluster(
+                replicas=self.gateway_replicas,
+                front_host="127.0.0.1",
+                front_port=self.gateway_port,
+                redis_url=self.redis_url,
+                ports=tuple(free_port() for _ in range(self.gateway_replicas)),
+            )
+        return self.gateway_cluster
 
     @property
     def balancer_socket(self) -> Path:
@@ -151,7 +170,10 @@ class Stack:
             up = replicas_up(self.balancer_stat())
         except OSError:
             return False
-        return len(up) == self.rasa_replicas and all(up.values())
+        expected = (self.rasa_replicas if self.rasa_replicas > 1 else 0) + (
+            self.gateway_replicas if self.gateway_replicas > 1 else 0
+        )
+        return len(up) == expected and all(up.values())
 
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
@@ -179,12 +201,14 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
         endpoints = self.workdir / "endpoints.yml"
-        cluster = self.cluster()
+        cluster, gateways = self.cluster(), self.gateways()
         lock_store = cluster.lock_store_endpoint() if cluster else ""
         endpoints.write_text(endpoints_yml(self.action_url, self.tracker_db_url, lock_store))
         balancer = self.workdir / "haproxy.cfg"
-        if cluster:
-            balancer.write_text(cluster.haproxy_config(stats_socket=str(self.balancer_socket)))
+        balanced = cluster is not None or gateways is not None
+        if balanced:
+            config = haproxy_config(cluster, gateways, stats_socket=str(self.balancer_socket))
+            balancer.write_text(config)
         ports = Ports(rasa=self.rasa_port, actions=self.action_port, gateway=self.gateway_port)
         argv = commands(
             ports=ports,
@@ -192,7 +216,8 @@ class Stack:
             model=self.model,
             python=self.python,
             rasa_replica_ports=cluster.replica_ports if cluster else (),
-            balancer_config=balancer if cluster else None,
+            gateway_ports=gateways.replica_ports if gateways else (),
+            balancer_config=balancer if balanced else None,
         )
         for name, command in argv.items():
             self._spawn(name, command)
@@ -203,13 +228,17 @@ class Stack:
             for i, port in enumerate(cluster.replica_ports if cluster else []):
                 replica = partial(_up, f"http://127.0.0.1:{port}/status")
                 self._wait(f"rasa-{i + 1}", replica, deadline)
-            if cluster:
+            if balanced:
                 # Every replica taking requests, not just one (each is health-checked).
                 self._wait("balancer", self._all_replicas_up, deadline)
             self._wait(
                 "balancer" if cluster else "rasa", partial(_up, f"{self.rasa_url}/status"), deadline
             )
-            self._wait("gateway", lambda: _ready(f"{self.gateway_url}/health"), deadline)
+            for i, port in enumerate(gateways.replica_ports if gateways else []):
+                replica = partial(_ready, f"http://127.0.0.1:{port}/health")
+                self._wait(f"gateway-{i + 1}", replica, deadline)
+            front = "balancer" if gateways else "gateway"
+            self._wait(front, partial(_ready, f"{self.gateway_url}/health"), deadline)
         except BaseException:
             # Whatever did start must not outlive a failed start-up.
             self.stop()
@@ -230,10 +259,10 @@ class Stack:
         raise TimeoutError(f"{name} not ready in time; log:\n{self.log(name).read_text()[-4000:]}")
 
     def stop(self) -> None:
-        for proc in self.processes.values():
+        for proc in list(self.processes.values()):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.processes.values():
+        for proc in list(self.processes.values()):
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -47,6 +47,7 @@ from channels.console.auth import (
     CSRF_HEADER,
     Sessions,
     StaffSession,
+    StaffSessions,
     csrf_ok,
     same_origin,
 )
@@ -60,9 +61,16 @@ from channels.handoff import (
     parse_schedule,
     transcript,
 )
-from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
+from channels.keys import (
+    conversation_key,
+    http_client_key,
+    redis_key,
+    sessionmaker_key,
+    settings_key,
+)
 from channels.limits import LoginThrottle, in_minutes, whole_seconds
 from channels.rasa_client import RasaError
+from channels.shared import RedisHub, RedisSessions
 from profile_store.audit import AuditAction, latest_audit, record_access
 from profile_store.erasure import erase_everything
 from profile_store.export import export_customer
@@ -88,7 +96,7 @@ MAX_BODY_BYTES = 16 * 1024
 ACTIVE_WINDOW = timedelta(hours=24)
 
 handoff_key = web.AppKey("handoff", Handoff)
-staff_sessions_key = web.AppKey("staff_sessions", Sessions)
+staff_sessions_key = web.AppKey("staff_sessions", StaffSessions)
 login_throttle_key = web.AppKey("login_throttle", LoginThrottle)
 
 
@@ -119,8 +127,8 @@ def _origin_ok(request: web.Request) -> bool:
     return same_origin(request.headers.get("Origin"), request.host, request.scheme)
 
 
-def _staff(request: web.Request) -> StaffSession | None:
-    return request.app[staff_sessions_key].get(request.cookies.get(COOKIE))
+async def _staff(request: web.Request) -> StaffSession | None:
+    return await request.app[staff_sessions_key].get(request.cookies.get(COOKIE))
 
 
 def _actor(session: StaffSession) -> Actor:
@@ -158,7 +166,7 @@ def staff_only(handler: Handler, *, changes_state: bool) -> Callable[..., Any]:
     """Require a login; for state-changing requests also the CSRF token and our Origin."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
-        session = _staff(request)
+        session = await _staff(request)
         if session is None:
             return _error(401, "login_required", "Log in first.")
         if changes_state and not (
@@ -216,7 +224,7 @@ async def login(request: web.Request) -> web.Response:
     if account is None:
         return _error(401, "bad_login", "Wrong username or password.")
     throttle.succeeded(username, address)
-    token, session = request.app[staff_sessions_key].open(
+    token, session = await request.app[staff_sessions_key].open(
         account.id, account.username, account.first_name
     )
     response = web.json_response(
@@ -235,7 +243,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request, session: StaffSession) -> web.Response:
-    request.app[staff_sessions_key].close(request.cookies.get(COOKIE))
+    await request.app[staff_sessions_key].close(request.cookies.get(COOKIE))
     response = web.json_response({"ok": True})
     response.del_cookie(COOKIE, path="/console")
     return response
@@ -488,7 +496,7 @@ async def audit(request: web.Request, session: StaffSession) -> web.Response:
 
 
 async def live(request: web.Request) -> web.StreamResponse:
-    if _staff(request) is None:
+    if await _staff(request) is None:
         return _error(401, "login_required", "Log in first.")
     if not _origin_ok(request):
         return _error(403, "csrf", "Foreign origin.")
@@ -502,7 +510,7 @@ async def live(request: web.Request) -> web.StreamResponse:
         while True:
             event = await events.get()
             # The session may have ended (logout, expiry) while the socket stayed open.
-            if _staff(request) is None:
+            if await _staff(request) is None:
                 await ws.close()
                 return
             await ws.send_json(event)
@@ -525,17 +533,25 @@ async def live(request: web.Request) -> web.StreamResponse:
 async def _handoff(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     ctx = app[conversation_key]
+    redis = app.get(redis_key)
+    # Gateway replicas share staff logins and console events through Redis.
+    hub = ConsoleHub() if redis is None else RedisHub(redis)
+    if redis is not None:
+        app[staff_sessions_key] = RedisSessions(redis)
     handoff = Handoff(
         app[sessionmaker_key],
         RasaTracker(app[http_client_key], settings.rasa_url, settings.rasa_timeout_s),
         parse_schedule(settings.opening_hours, settings.timezone),
-        ConsoleHub(),
+        hub,
         ctx.customer_locks,
         partial(deliver, app),
     )
     app[handoff_key] = handoff
     ctx.handoff = handoff
+    listener = asyncio.create_task(hub.listen()) if isinstance(hub, RedisHub) else None
     yield
+    if listener is not None:
+        listener.cancel()
     sockets = app[_sockets_key]
     for ws in list(sockets):
         await ws.close()

@@ -6,6 +6,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 COOKIE = "rapport_staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -21,14 +22,29 @@ class StaffSession:
     expires: float
 
 
+class StaffSessions(Protocol):
+    """Where logged-in staff are kept: this process (Sessions) or Redis (channels.shared)."""
+
+    ttl_s: float
+
+    async def open(
+        self, staff_id: int, username: str, first_name: str
+    ) -> tuple[str, StaffSession]: ...
+
+    async def get(self, token: str | None) -> StaffSession | None: ...
+
+    async def close(self, token: str | None) -> None: ...
+
+
 @dataclass
 class Sessions:
-    """Logged-in staff by opaque cookie token (in memory: a restart logs everybody out)."""
+    """Logged-in staff by opaque cookie token, in memory (a restart logs everybody out; gateway
+    replicas share channels.shared.RedisSessions instead). Async like the Redis version."""
 
     ttl_s: float = SESSION_TTL_S
     _by_token: dict[str, StaffSession] = field(default_factory=dict)
 
-    def open(self, staff_id: int, username: str, first_name: str) -> tuple[str, StaffSession]:
+    async def open(self, staff_id: int, username: str, first_name: str) -> tuple[str, StaffSession]:
         self._sweep()
         token = secrets.token_urlsafe(32)
         session = StaffSession(
@@ -37,7 +53,7 @@ class Sessions:
         self._by_token[token] = session
         return token, session
 
-    def get(self, token: str | None) -> StaffSession | None:
+    async def get(self, token: str | None) -> StaffSession | None:
         if not token:
             return None
         session = self._by_token.get(token)
@@ -46,7 +62,7 @@ class Sessions:
             return None
         return session
 
-    def close(self, token: str | None) -> None:
+    async def close(self, token: str | None) -> None:
         if token:
             self._by_token.pop(token, None)
 

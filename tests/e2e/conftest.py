@@ -37,6 +37,7 @@ def running_stack(
     database_url: str = "",
     tracker_db_url: str = "",
     rasa_replicas: int = 1,
+    gateway_replicas: int = 1,
     redis_url: str = "",
 ) -> Iterator[Stack]:
     """A real stack in var/test-<name>-<pid>/, stopped and removed afterwards (its logs are kept
@@ -58,6 +59,7 @@ def running_stack(
         database_url=database_url,
         tracker_db_url=tracker_db_url,
         rasa_replicas=rasa_replicas,
+        gateway_replicas=gateway_replicas,
         redis_url=redis_url,
     ).start()
     try:

@@ -1,5 +1,6 @@
-"""Two Rasa replicas behind HAProxy, on PostgreSQL and a Redis lock store: one conversation per
-customer whichever replica answers, and a replica killed under way loses nobody."""
+"""Two Rasa replicas and two gateways behind HAProxy, on PostgreSQL and Redis: one conversation
+per customer whichever replica answers, a replica killed under way loses nobody, and staff on
+one gateway reach a customer whose chat is open on the other."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ import pytest
 from rapport.cluster import requests_per_replica
 from rapport.processes import HAPROXY
 from rapport.stack import Stack
-from tests.e2e.conftest import export_profile, running_stack
+from tests.e2e.conftest import (
+    STAFF,
+    WebChatCustomer,
+    add_staff,
+    export_profile,
+    running_stack,
+    texts,
+)
+from tests.e2e.handoff.test_handoff import _customer_id as customer_of
 from tests.e2e.postgres import fresh_database, postgres_admin
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +60,7 @@ def cluster() -> Iterator[Stack]:
             database_url=profile_url,
             tracker_db_url=tracker_url,
             rasa_replicas=2,
+            gateway_replicas=2,
             redis_url=REDIS,
         ) as running,
     ):
@@ -93,7 +103,7 @@ async def test_customers_talking_at_once_each_keep_one_conversation(cluster: Sta
     # Both replicas worked, as the balancer counts them.
     stat = cluster.balancer_stat()
     served = requests_per_replica(stat)
-    assert set(served) == {"rasa1", "rasa2"} and all(n >= 5 for n in served.values()), stat
+    assert all(served[r] >= 5 for r in ("rasa1", "rasa2", "gateway1", "gateway2")), stat
     profile = export_profile(cluster, "rest:cluster-0")
     assert {p["subject"] for p in profile["preferences"]} >= {"Comté", "walnuts"}
 
@@ -108,3 +118,38 @@ async def test_a_replica_killed_mid_conversation_loses_nothing(cluster: Stack) -
     await tell(cluster, sender, "my husband can't stand rabbit")
     answer = said(await say(cluster, sender, "what do you know about me?"))
     assert "smoked salmon" in answer.lower() and "rabbit" in answer.lower(), answer
+
+
+async def test_staff_on_one_gateway_answer_a_customer_chatting_on_the_other(
+    cluster: Stack,
+) -> None:
+    assert cluster.gateway_cluster is not None
+    first, second = (f"http://127.0.0.1:{p}" for p in cluster.gateway_cluster.replica_ports)
+    add_staff(cluster, *STAFF[:2], STAFF[2])
+    customer = WebChatCustomer(first)
+    await customer.connect()
+    try:
+        await customer.tell("I love Comté")
+        assert customer.session_id is not None
+        customer_id = customer_of(cluster, customer.session_id)
+        async with aiohttp.ClientSession() as http:
+            login = await http.post(
+                f"{second}/console/api/login",
+                json={"username": STAFF[0], "password": STAFF[2]},
+            )
+            assert login.status == 200, await login.text()
+            csrf = (await login.json())["csrf"]
+            cookie = {"Cookie": f"rapport_staff={login.cookies['rapport_staff'].value}"}
+            # Logged in on the second gateway is logged in on the first too.
+            me = await http.get(f"{first}/console/api/me", headers=cookie)
+            assert me.status == 200 and (await me.json())["username"] == STAFF[0]
+            state = {**cookie, "X-CSRF-Token": csrf, "Origin": second}
+            base = f"{second}/console/api/conversations/{customer_id}"
+            took = await http.post(f"{base}/take", headers=state, json={})
+            assert took.status == 200, await took.text()
+            sent = await http.post(f"{base}/reply", headers=state, json={"text": "Hello from Anne"})
+            assert sent.status == 200, await sent.text()
+        heard = texts(await customer.replies(timeout_s=20))
+        assert "Hello from Anne" in heard, heard
+    finally:
+        await customer.close()

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from rapport.cluster import ClusterError, RasaCluster, replicas_up, requests_per_replica
+from rapport.cluster import (
+    ClusterError,
+    GatewayCluster,
+    RasaCluster,
+    haproxy_config,
+    replicas_up,
+    requests_per_replica,
+)
 from rapport.processes import Ports, commands, endpoints_yml
 
 PG = "postgresql+psycopg://rapport:s3cret@db.internal:5433/trackers"
@@ -78,3 +85,30 @@ def test_the_balancers_figures_are_read_per_replica() -> None:
     )
     assert requests_per_replica(stat) == {"rasa1": 5, "rasa2": 4}
     assert replicas_up(stat) == {"rasa1": True, "rasa2": False}
+
+
+def test_gateway_replicas_need_redis_and_sit_behind_the_same_balancer() -> None:
+    with pytest.raises(ClusterError, match="RAPPORT_REDIS_URL"):
+        GatewayCluster(replicas=2, front_host="0.0.0.0", front_port=8080, redis_url="")
+    gateways = GatewayCluster(
+        replicas=2, front_host="0.0.0.0", front_port=8080, redis_url="redis://cache:6379/1"
+    )
+    assert gateways.replica_ports == [8081, 8082]
+    config = haproxy_config(cluster(), gateways)
+    assert "frontend gateway\n    bind 0.0.0.0:8080" in config
+    assert "cookie RAPPORT_GATEWAY insert indirect nocache" in config  # socket.io polling
+    assert "server gateway2 127.0.0.1:8082 cookie g2 check" in config
+    argv = commands(
+        ports=Ports(),
+        endpoints=Path("endpoints.yml"),
+        gateway_ports=gateways.replica_ports,
+        balancer_config=Path("haproxy.cfg"),
+    )
+    assert list(argv) == ["actions", "rasa", "gateway-1", "gateway-2", "balancer"]
+    assert argv["gateway-2"][-4:] == ["--port", "8082", "--replica", "2"]
+    stat = (
+        "# pxname,svname,stot,status\n"
+        "gateway_replicas,gateway1,3,UP\n"
+        "gateway_replicas,BACKEND,3,UP\n"
+    )
+    assert requests_per_replica(stat) == {"gateway1": 3}
