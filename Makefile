@@ -118,13 +118,15 @@ run:
 
 # The production profile on this machine's shared services: 2 Rasa replicas and 2 gateways
 # behind HAProxy, trackers and profiles in PostgreSQL, conversation locks and the gateways'
-# shared state in Redis (rapport/cluster.py, channels/shared.py). Every
+# shared state in Redis (rapport/cluster.py, channels/shared.py), Rasa's events through
+# RabbitMQ into the profile store's figures (rapport/events.py). Every
 # RAPPORT_* setting below may be given instead of its default.
 CLUSTER_ENV = RAPPORT_RASA_REPLICAS=$${RAPPORT_RASA_REPLICAS:-2} \
 	RAPPORT_GATEWAY_REPLICAS=$${RAPPORT_GATEWAY_REPLICAS:-2} \
 	RAPPORT_DATABASE_URL=$${RAPPORT_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rapport} \
 	RAPPORT_TRACKER_DB_URL=$${RAPPORT_TRACKER_DB_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/rapport_tracker} \
-	RAPPORT_REDIS_URL=$${RAPPORT_REDIS_URL:-redis://127.0.0.1:6379/1}
+	RAPPORT_REDIS_URL=$${RAPPORT_REDIS_URL:-redis://127.0.0.1:6379/1} \
+	RAPPORT_RABBITMQ_URL=$${RAPPORT_RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/}
 run-cluster:
 	@$(PARALLEL) setup system-deps
 	@$(PARALLEL) train

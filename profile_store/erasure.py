@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Column, Engine, Table, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
+import profile_store.analytics  # noqa: F401  (its table refers to customers)
 import profile_store.audit  # noqa: F401  (its table refers to customers)
 import profile_store.email  # noqa: F401  (its tables refer to customers and addresses)
 import profile_store.handoff  # noqa: F401  (idem)

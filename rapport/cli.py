@@ -192,6 +192,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
     from rapport.cluster import ClusterError, GatewayCluster, RasaCluster, haproxy_config
+    from rapport.events import broker_endpoint
     from rapport.processes import Ports, commands, endpoints_yml, environment
     from rapport.settings import ROOT
     from rapport.supervisor import Supervisor, port_taken
@@ -221,7 +222,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         return 1
     env = {**os.environ, **environment(os.environ.get("RAPPORT_ACTION_HOST", "127.0.0.1"))}
     env.setdefault("RAPPORT_REST_TOKEN_FILE", str(ROOT / "var" / "rest_token"))
-    if settings.rasa_replicas <= 1 and settings.gateway_replicas <= 1:
+    plain = settings.rasa_replicas <= 1 and settings.gateway_replicas <= 1
+    if plain and not settings.rabbitmq_url:
         argv = commands(ports=ports, endpoints=ROOT / "endpoints.yml")
         return Supervisor(argv, env, cwd=str(ROOT)).run()
     try:
@@ -255,8 +257,21 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     endpoints, balancer = folder / "endpoints.yml", folder / "haproxy.cfg"
     lock_store = rasa.lock_store_endpoint() if rasa else ""
-    endpoints.write_text(endpoints_yml(settings.action_url, settings.tracker_db_url, lock_store))
-    balancer.write_text(haproxy_config(rasa, gateways, stats_socket=str(folder / "haproxy.sock")))
+    try:
+        broker = broker_endpoint(settings.rabbitmq_url) if settings.rabbitmq_url else ""
+    except ValueError as exc:
+        print(f"rapport run: {exc}", file=sys.stderr)
+        return 2
+    endpoints.write_text(
+        endpoints_yml(settings.action_url, settings.tracker_db_url, lock_store, broker)
+    )
+    balanced = rasa is not None or gateways is not None
+    if balanced:
+        balancer.write_text(
+            haproxy_config(rasa, gateways, stats_socket=str(folder / "haproxy.sock"))
+        )
+    if broker:
+        print("==> Rasa's events to RabbitMQ, kept by the events consumer (rapport.events)")
     if rasa:
         print(
             f"==> {rasa.replicas} Rasa replicas on {rasa.replica_ports} behind HAProxy on "
@@ -270,10 +285,11 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     env.setdefault("RAPPORT_PUBLIC_URL", settings.gateway_public_url)
     argv = commands(
         ports=ports,
-        endpoints=endpoints if rasa else ROOT / "endpoints.yml",
+        endpoints=endpoints,
         rasa_replica_ports=rasa.replica_ports if rasa else (),
         gateway_ports=gateways.replica_ports if gateways else (),
-        balancer_config=balancer,
+        balancer_config=balancer if balanced else None,
+        events=bool(broker),
     )
     return Supervisor(argv, env, cwd=str(ROOT)).run()
 

@@ -38,12 +38,14 @@ def commands(
     rasa_replica_ports: Sequence[int] = (),
     gateway_ports: Sequence[int] = (),
     balancer_config: Path | None = None,
+    events: bool = False,
 ) -> dict[str, list[str]]:
     """Name -> argv, in start order. Every process listens on 127.0.0.1 only (the action
     server by SANIC_HOST, see environment()); the gateway's own address comes from
     RAPPORT_HOST / RAPPORT_PORT. With `rasa_replica_ports` (rapport.cluster), one Rasa per port
     ("rasa-1", "rasa-2" ...) behind HAProxy ("balancer", with `balancer_config`) on `ports.rasa`;
-    with `gateway_ports`, one gateway per port ("gateway-1" ...) behind it on RAPPORT_PORT."""
+    with `gateway_ports`, one gateway per port ("gateway-1" ...) behind it on RAPPORT_PORT; with
+    `events`, the consumer of Rasa's event broker (rapport.events)."""
 
     def rasa(port: int) -> list[str]:
         return [
@@ -82,6 +84,8 @@ def commands(
         argv["balancer"] = [HAPROXY, "-db", "-f", str(balancer_config)]
     if not gateway_ports:
         argv["gateway"] = [str(python), "-m", "channels"]
+    if events:
+        argv["events"] = [str(python), "-m", "rapport.events"]
     return argv
 
 
@@ -111,10 +115,13 @@ def tracker_store_endpoint(url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def endpoints_yml(action_url: str, tracker_db_url: str, lock_store: str = "") -> str:
-    """Rasa's endpoints.yml: the action server, the tracker store, and a lock store if given."""
+def endpoints_yml(
+    action_url: str, tracker_db_url: str, lock_store: str = "", event_broker: str = ""
+) -> str:
+    """Rasa's endpoints.yml: the action server, the tracker store, and a lock store and an
+    event broker if given."""
     return f'action_endpoint:\n  url: "{action_url}/webhook"\n' + (
-        tracker_store_endpoint(tracker_db_url) + lock_store
+        tracker_store_endpoint(tracker_db_url) + lock_store + event_broker
     )
 
 

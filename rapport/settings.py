@@ -112,6 +112,8 @@ class Settings:
     redis_url: str = ""
     # ... and this many gateways behind it, sharing their state in Redis (channels/shared.py).
     gateway_replicas: int = 1
+    # Rasa's event broker (RabbitMQ): every tracker event, kept for the figures (rapport.events).
+    rabbitmq_url: str = ""
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -207,4 +209,5 @@ class Settings:
             rasa_replicas=int(env.get("RAPPORT_RASA_REPLICAS", str(cls.rasa_replicas))),
             redis_url=env.get("RAPPORT_REDIS_URL", ""),
             gateway_replicas=int(env.get("RAPPORT_GATEWAY_REPLICAS", str(cls.gateway_replicas))),
+            rabbitmq_url=env.get("RAPPORT_RABBITMQ_URL", ""),
         )

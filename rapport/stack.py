@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from rapport.cluster import GatewayCluster, RasaCluster, haproxy_config, replicas_up
+from rapport.events import broker_endpoint
 from rapport.processes import MODEL, Ports, commands, endpoints_yml, environment
 from rapport.settings import ROOT
 from rapport.supervisor import die_with_parent
@@ -78,6 +79,8 @@ class Stack:
     # More than one: that many gateways behind the same HAProxy on gateway_port, sharing their
     # state in Redis at redis_url (channels/shared.py).
     gateway_replicas: int = 1
+    # Rasa's events to this RabbitMQ, and the consumer that keeps them (rapport.events).
+    rabbitmq_url: str = ""
     rasa_cluster: RasaCluster | None = field(default=None, init=False)
     gateway_cluster: GatewayCluster | None = field(default=None, init=False)
 
@@ -119,6 +122,8 @@ class Stack:
             RAPPORT_TRACKER_DB_URL=self.tracker_db_url,
             RAPPORT_SUPPRESSION_KEY="test-suppression-" + self.workdir.name,
         )
+        if self.rabbitmq_url:
+            env["RAPPORT_RABBITMQ_URL"] = self.rabbitmq_url
         if self.redis_url and self.gateway_replicas > 1:
             env["RAPPORT_REDIS_URL"] = self.redis_url
             env["RAPPORT_PUBLIC_URL"] = self.gateway_url  # links name the balancer, not a replica
@@ -203,7 +208,10 @@ class Stack:
         endpoints = self.workdir / "endpoints.yml"
         cluster, gateways = self.cluster(), self.gateways()
         lock_store = cluster.lock_store_endpoint() if cluster else ""
-        endpoints.write_text(endpoints_yml(self.action_url, self.tracker_db_url, lock_store))
+        broker = broker_endpoint(self.rabbitmq_url) if self.rabbitmq_url else ""
+        endpoints.write_text(
+            endpoints_yml(self.action_url, self.tracker_db_url, lock_store, broker)
+        )
         balancer = self.workdir / "haproxy.cfg"
         balanced = cluster is not None or gateways is not None
         if balanced:
@@ -218,6 +226,7 @@ class Stack:
             rasa_replica_ports=cluster.replica_ports if cluster else (),
             gateway_ports=gateways.replica_ports if gateways else (),
             balancer_config=balancer if balanced else None,
+            events=bool(self.rabbitmq_url),
         )
         for name, command in argv.items():
             self._spawn(name, command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import profile_store.analytics  # noqa: F401  (events from Rasa's broker)
 import profile_store.audit  # noqa: F401  (the access audit)
 import profile_store.email  # noqa: F401  (the email channel's tables)
 import profile_store.handoff  # noqa: F401  (human handoff's tables)

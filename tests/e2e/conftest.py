@@ -39,6 +39,7 @@ def running_stack(
     rasa_replicas: int = 1,
     gateway_replicas: int = 1,
     redis_url: str = "",
+    rabbitmq_url: str = "",
 ) -> Iterator[Stack]:
     """A real stack in var/test-<name>-<pid>/, stopped and removed afterwards (its logs are kept
     with RAPPORT_KEEP_TEST_LOGS=1). The trained model, or the one RAPPORT_TEST_MODEL names (a
@@ -61,6 +62,7 @@ def running_stack(
         rasa_replicas=rasa_replicas,
         gateway_replicas=gateway_replicas,
         redis_url=redis_url,
+        rabbitmq_url=rabbitmq_url,
     ).start()
     try:
         yield running

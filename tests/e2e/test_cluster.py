@@ -11,10 +11,13 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
+from profile_store.db import make_engine
 from rapport.cluster import requests_per_replica
 from rapport.processes import HAPROXY
 from rapport.stack import Stack
@@ -32,6 +35,16 @@ from tests.e2e.postgres import fresh_database, postgres_admin
 pytestmark = pytest.mark.e2e
 
 REDIS = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+RABBITMQ = os.environ.get("RAPPORT_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 2):
+            return True
+    except OSError:
+        return False
 
 
 def redis_reachable(url: str) -> bool:
@@ -49,6 +62,8 @@ def redis_reachable(url: str) -> bool:
 def cluster() -> Iterator[Stack]:
     if not redis_reachable(REDIS):
         pytest.skip(f"Redis not reachable at {REDIS}")
+    if not reachable(RABBITMQ):
+        pytest.skip(f"RabbitMQ not reachable at {RABBITMQ}")
     if not Path(HAPROXY).exists():
         pytest.skip(f"HAProxy not installed ({HAPROXY}): apt-get install haproxy")
     with (
@@ -62,6 +77,7 @@ def cluster() -> Iterator[Stack]:
             rasa_replicas=2,
             gateway_replicas=2,
             redis_url=REDIS,
+            rabbitmq_url=RABBITMQ,
         ) as running,
     ):
         yield running
@@ -153,3 +169,35 @@ async def test_staff_on_one_gateway_answer_a_customer_chatting_on_the_other(
         assert "Hello from Anne" in heard, heard
     finally:
         await customer.close()
+
+
+async def test_what_happened_is_kept_from_rasas_events_without_the_customers_words(
+    cluster: Stack,
+) -> None:
+    sender = "cluster-figures"
+    await tell(cluster, sender, "I love Comté")
+    await say(cluster, sender, "any offers for me?")
+    customer_id = export_profile(cluster, f"rest:{sender}")["customer"]["id"]
+    engine = make_engine(cluster.database_url)
+    try:
+        rows: list[Any] = []
+        for _ in range(40):  # the consumer takes them from RabbitMQ as they come
+            with engine.connect() as conn:
+                rows = list(
+                    conn.execute(
+                        text(
+                            "select kind, name, channel from analytics_event "
+                            "where customer_id = :c order by at, id"
+                        ),
+                        {"c": customer_id},
+                    )
+                )
+            if ("action", "action_offer") in [(r.kind, r.name) for r in rows]:
+                break
+            await asyncio.sleep(0.5)
+        understood = [r.name for r in rows if r.kind == "user"]
+        assert "share_taste" in understood and "ask_offers" in understood, rows
+        assert ("action", "action_offer") in [(r.kind, r.name) for r in rows], rows
+        assert any(r.kind == "bot" for r in rows)
+    finally:
+        engine.dispose()
