@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from redis.asyncio import Redis
 
 from channels import console, export, rest, unsubscribe, whatsapp
 from channels.conversation import ConversationContext
@@ -28,7 +29,7 @@ from channels.keys import (
 from channels.linking import LinkCodes
 from channels.rasa_client import RasaClient
 from channels.retention import scheduled_prune
-from channels.shared import RedisLocks, connect
+from channels.shared import RedisLocks, check
 from channels.webchat import make_socketio_server
 from profile_store.db import make_engine, make_sessionmaker
 from rapport.origins import OriginPolicy
@@ -71,14 +72,15 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def shared_state(app: web.Application) -> AsyncIterator[None]:
-    """Redis, when gateway replicas share their state (RAPPORT_REDIS_URL); else nothing."""
-    url = app[settings_key].redis_url
-    if not url:
+    """Redis, when gateway replicas share their state (RAPPORT_REDIS_URL): checked at start-up
+    (a wrong URL fails loudly), closed at the end."""
+    redis = app.get(redis_key)
+    if redis is None:
         yield
         return
-    async for client in connect(url):
-        app[redis_key] = client
-        yield
+    await check(redis, app[settings_key].redis_url)
+    yield
+    await redis.aclose()
 
 
 async def conversation(app: web.Application) -> AsyncIterator[None]:
@@ -181,6 +183,9 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError("settings.session_secret must be set to sign web chat sessions")
     app = web.Application()
     app[settings_key] = settings
+    if settings.redis_url:
+        # Connected on first use; what shares state through it is built with it below.
+        app[redis_key] = Redis.from_url(settings.redis_url)
     app[deliverers_key] = {}
     shop_name = settings.shop_name
     app[_index_key] = render_index(shop_name, settings.max_message_chars)

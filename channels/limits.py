@@ -1,7 +1,8 @@
-"""How often a sender may write and a staff login may fail: sliding windows kept in memory.
+"""How often a sender may write and a staff login may fail: sliding windows.
 
-Pure logic: time comes from an injected clock, so tests move it by hand. Each gateway process
-counts on its own (several replicas would share these counts through Redis, not through this).
+A window is kept in this process (SlidingWindow) or, for gateway replicas, in Redis
+(channels.shared.RedisWindow): the limits take either (`window=`), and are async for both.
+Time comes from an injected clock, so tests move it by hand.
 """
 
 from __future__ import annotations
@@ -10,8 +11,29 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
+from typing import Protocol
 
 Clock = Callable[[], float]
+
+
+class Window(Protocol):
+    """At most `limit` events per key in any `window_s` seconds."""
+
+    limit: int
+    window_s: float
+
+    async def wait(self, key: str) -> float: ...
+
+    async def record(self, key: str) -> None: ...
+
+    async def take(self, key: str) -> float: ...
+
+    async def cancel(self, key: str) -> None: ...
+
+    async def forget(self, key: str) -> None: ...
+
+
+WindowFactory = Callable[[str, int, float], Window]  # (name, limit, window_s) -> a window
 
 
 class SlidingWindow:
@@ -79,6 +101,36 @@ class SlidingWindow:
         self._events.pop(key, None)
 
 
+class LocalWindow:
+    """A SlidingWindow behind the async Window interface (one gateway on its own)."""
+
+    def __init__(self, limit: int, window_s: float, clock: Clock = time.monotonic) -> None:
+        self._window = SlidingWindow(limit, window_s, clock)
+        self.limit, self.window_s = limit, window_s
+
+    def __len__(self) -> int:
+        return len(self._window)
+
+    async def wait(self, key: str) -> float:
+        return self._window.wait(key)
+
+    async def record(self, key: str) -> None:
+        self._window.record(key)
+
+    async def take(self, key: str) -> float:
+        return self._window.take(key)
+
+    async def cancel(self, key: str) -> None:
+        self._window.cancel(key)
+
+    async def forget(self, key: str) -> None:
+        self._window.forget(key)
+
+
+def local_windows(clock: Clock = time.monotonic) -> WindowFactory:
+    return lambda _name, limit, window_s: LocalWindow(limit, window_s, clock)
+
+
 class BurstLimit:
     """Messages per sender, `(channel, address)`: at most `max_messages` in `window_s` seconds.
 
@@ -86,8 +138,15 @@ class BurstLimit:
     the wait returned is the true time until the next one is accepted.
     """
 
-    def __init__(self, max_messages: int, window_s: float, clock: Clock = time.monotonic) -> None:
-        self._window = SlidingWindow(max_messages, window_s, clock)
+    def __init__(
+        self,
+        max_messages: int,
+        window_s: float,
+        clock: Clock = time.monotonic,
+        *,
+        windows: WindowFactory | None = None,
+    ) -> None:
+        self._window = (windows or local_windows(clock))("burst", max_messages, window_s)
 
     @property
     def max_messages(self) -> int:
@@ -97,9 +156,9 @@ class BurstLimit:
     def window_s(self) -> float:
         return self._window.window_s
 
-    def take(self, channel: str, address: str) -> float:
+    async def take(self, channel: str, address: str) -> float:
         """0.0 when this message may go on (it is counted); else the seconds to wait."""
-        return self._window.take((channel, address))
+        return await self._window.take(f"{channel}:{address}")
 
 
 class LoginThrottle:
@@ -116,29 +175,32 @@ class LoginThrottle:
         max_failures_per_address: int,
         window_s: float,
         clock: Clock = time.monotonic,
+        *,
+        windows: WindowFactory | None = None,
     ) -> None:
-        self._accounts = SlidingWindow(max_failures, window_s, clock)
-        self._addresses = SlidingWindow(max_failures_per_address, window_s, clock)
+        make = windows or local_windows(clock)
+        self._accounts = make("login-account", max_failures, window_s)
+        self._addresses = make("login-address", max_failures_per_address, window_s)
 
     @staticmethod
     def _account(username: str) -> str:
         return username.casefold()
 
-    def attempt(self, username: str, address: str) -> float:
+    async def attempt(self, username: str, address: str) -> float:
         """0.0 when this attempt may check its password (counted as a failure until
         `succeeded`); else the seconds until the account and the address may try again."""
         account = self._account(username)
-        wait = max(self._accounts.wait(account), self._addresses.wait(address))
+        wait = max(await self._accounts.wait(account), await self._addresses.wait(address))
         if wait:
             return wait
-        self._accounts.record(account)
-        self._addresses.record(address)
+        await self._accounts.record(account)
+        await self._addresses.record(address)
         return 0.0
 
-    def succeeded(self, username: str, address: str) -> None:
+    async def succeeded(self, username: str, address: str) -> None:
         """The password was right: the account starts afresh, the address's try is uncounted."""
-        self._accounts.forget(self._account(username))
-        self._addresses.cancel(address)
+        await self._accounts.forget(self._account(username))
+        await self._addresses.cancel(address)
 
 
 def whole_seconds(wait_s: float) -> int:

@@ -25,9 +25,10 @@ from channels.conversation import (
     handle_message,
 )
 from channels.http import BodyTooLarge, read_limited_body
-from channels.keys import conversation_key, settings_key
-from channels.limits import BurstLimit, in_seconds, whole_seconds
+from channels.keys import conversation_key, redis_key, settings_key
+from channels.limits import BurstLimit, WindowFactory, in_seconds, whole_seconds
 from channels.rasa_client import RasaError
+from channels.shared import redis_windows
 from rapport.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class RestGate:
     burst: BurstLimit
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RestGate:
+    def from_settings(cls, settings: Settings, windows: WindowFactory | None = None) -> RestGate:
         if not settings.rest_token:
             log.info("REST endpoint off: set RAPPORT_REST_TOKEN to turn it on")
         if settings.rest_allow_loopback_without_token:
@@ -73,7 +74,7 @@ class RestGate:
         return cls(
             token=settings.rest_token,
             allow_loopback=settings.rest_allow_loopback_without_token,
-            burst=BurstLimit(settings.burst_max_messages, settings.burst_window_s),
+            burst=BurstLimit(settings.burst_max_messages, settings.burst_window_s, windows=windows),
         )
 
 
@@ -85,7 +86,9 @@ _gates: weakref.WeakKeyDictionary[web.Application, RestGate] = weakref.WeakKeyDi
 def gate_of(app: web.Application) -> RestGate:
     gate = _gates.get(app)
     if gate is None:
-        gate = _gates[app] = RestGate.from_settings(app[settings_key])
+        redis = app.get(redis_key)
+        windows = redis_windows(redis) if redis is not None else None
+        gate = _gates[app] = RestGate.from_settings(app[settings_key], windows)
     return gate
 
 
@@ -200,7 +203,7 @@ async def webhook(request: web.Request) -> web.Response:
         sender, message, metadata = parse_rest_body(raw)
         message_id = message_id_from(metadata)
         extra = {k: v for k, v in metadata.items() if k not in RESERVED_METADATA}
-        wait_s = gate.burst.take(CHANNEL, sender)
+        wait_s = await gate.burst.take(CHANNEL, sender)
         if wait_s:
             return too_many(gate.burst, wait_s)
         messages = await handle_message(

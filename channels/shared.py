@@ -1,25 +1,21 @@
 """Gateway state that replicas share through Redis (RAPPORT_REDIS_URL), each beside the
-in-process version one gateway uses: ordering locks, staff sessions, the console's live events.
+in-process version one gateway uses: ordering locks, the windows of the burst and login limits.
 
-(socket.io rooms go through python-socketio's own Redis manager: channels/webchat.py. The
-burst and login limits stay per process: each replica counts on its own.)
+(Beside theirs too: staff sessions, channels.console.auth.RedisSessions; the console's live
+events, channels.handoff.hub.RedisHub; socket.io rooms, python-socketio's Redis manager.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import secrets
+import math
 import time
-from collections.abc import AsyncIterator
-from dataclasses import asdict
+import uuid
 from typing import Any
 
 from redis.asyncio import Redis
 
-from channels.console.auth import SESSION_TTL_S, StaffSession
-from channels.handoff.hub import ConsoleHub
+from channels.limits import Clock, Window, WindowFactory
 
 log = logging.getLogger(__name__)
 
@@ -41,90 +37,81 @@ class RedisLocks:
         )
 
 
-class RedisSessions:
-    """Logged-in staff by cookie token, in Redis with their expiry: a login on one replica is
-    good on every other, a logout everywhere."""
+# Drop what left the window, then count one more if it fits; else the wait until it would.
+_TAKE = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local n = redis.call('ZCARD', key)
+if n < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('EXPIRE', key, math.ceil(window) + 1)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
 
-    def __init__(self, redis: Redis, ttl_s: float = SESSION_TTL_S) -> None:
+
+class RedisWindow:
+    """A sliding window in a Redis sorted set per key (event times as scores), checked and
+    counted in one step (a Lua script), so replicas counting at once never pass the limit."""
+
+    def __init__(
+        self, redis: Redis, name: str, limit: int, window_s: float, clock: Clock = time.time
+    ) -> None:
         self._redis = redis
-        self.ttl_s = ttl_s
+        self._name = name
+        self._clock = clock
+        self.limit, self.window_s = limit, window_s
 
-    @staticmethod
-    def _key(token: str) -> str:
-        return f"{PREFIX}:staff-session:{token}"
+    def _key(self, key: str) -> str:
+        return f"{PREFIX}:window:{self._name}:{key}"
 
-    async def open(self, staff_id: int, username: str, first_name: str) -> tuple[str, StaffSession]:
-        token = secrets.token_urlsafe(32)
-        session = StaffSession(
-            staff_id, username, first_name, secrets.token_urlsafe(32), time.time() + self.ttl_s
+    async def wait(self, key: str) -> float:
+        if self.limit <= 0:
+            return 0.0
+        now, k = self._clock(), self._key(key)
+        await self._redis.zremrangebyscore(k, "-inf", now - self.window_s)
+        n = await self._redis.zcard(k)
+        if n < self.limit:
+            return 0.0
+        rows: Any = await self._redis.zrange(k, n - self.limit, n - self.limit, withscores=True)
+        return float(rows[0][1]) + self.window_s - now
+
+    async def record(self, key: str) -> None:
+        if self.limit <= 0:
+            return
+        now, k = self._clock(), self._key(key)
+        await self._redis.zadd(k, {f"{now}:{uuid.uuid4().hex}": now})
+        await self._redis.expire(k, math.ceil(self.window_s) + 1)
+
+    async def take(self, key: str) -> float:
+        if self.limit <= 0:
+            return 0.0
+        now = self._clock()
+        wait = await self._redis.eval(  # type: ignore[misc,unused-ignore]
+            _TAKE, 1, self._key(key), now, self.window_s, self.limit, f"{now}:{uuid.uuid4().hex}"
         )
-        await self._redis.set(self._key(token), json.dumps(asdict(session)), ex=int(self.ttl_s))
-        return token, session
+        return float(wait)
 
-    async def get(self, token: str | None) -> StaffSession | None:
-        if not token:
-            return None
-        raw = await self._redis.get(self._key(token))
-        if raw is None:
-            return None
-        try:
-            session = StaffSession(**json.loads(raw))
-        except (TypeError, ValueError):
-            return None
-        return session if session.expires >= time.time() else None
+    async def cancel(self, key: str) -> None:
+        await self._redis.zpopmax(self._key(key))
 
-    async def close(self, token: str | None) -> None:
-        if token:
-            await self._redis.delete(self._key(token))
+    async def forget(self, key: str) -> None:
+        await self._redis.delete(self._key(key))
 
 
-class RedisHub(ConsoleHub):
-    """Console events published through Redis, so every console sees every replica's events:
-    `publish` sends, a listener hands what comes back (its own events too) to local consoles."""
+def redis_windows(redis: Redis, clock: Clock = time.time) -> WindowFactory:
+    def make(name: str, limit: int, window_s: float) -> Window:
+        return RedisWindow(redis, name, limit, window_s, clock)
 
-    CHANNEL = f"{PREFIX}:console"
-
-    def __init__(self, redis: Redis) -> None:
-        super().__init__()
-        self._redis = redis
-        self._pending: set[asyncio.Task[Any]] = set()
-
-    def publish(self, event: dict[str, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(self._send(json.dumps(event)))
-        self._pending.add(task)
-        task.add_done_callback(self._sent)
-
-    async def _send(self, event: str) -> None:
-        await self._redis.publish(self.CHANNEL, event)
-
-    def _sent(self, task: asyncio.Task[Any]) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("a console event was not shared: %s", task.exception())
-
-    async def listen(self) -> None:
-        """Hand every event published by any replica to this replica's consoles."""
-        async with self._redis.pubsub() as pubsub:
-            await pubsub.subscribe(self.CHANNEL)
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                try:
-                    event = json.loads(message["data"])
-                except (TypeError, ValueError):
-                    continue
-                super().publish(event)
+    return make
 
 
-async def connect(url: str) -> AsyncIterator[Redis]:
-    """A Redis client for the gateway's life, checked at start-up (a wrong URL fails loudly)."""
-    client = Redis.from_url(url)
+async def check(redis: Redis, url: str) -> None:
+    """Redis answers, or the gateway stops at start-up saying where it looked."""
     try:
-        await client.ping()
+        await redis.ping()
     except Exception as exc:
-        await client.aclose()
+        await redis.aclose()
         raise RuntimeError(f"RAPPORT_REDIS_URL: Redis not reachable at {url}: {exc}") from exc
-    try:
-        yield client
-    finally:
-        await client.aclose()

@@ -32,9 +32,16 @@ from channels.conversation import RejectedMessage, handle_message
 from channels.delivery import register
 from channels.handoff.rasa_tracker import RasaTracker
 from channels.history import recent_history
-from channels.keys import conversation_key, http_client_key, sessionmaker_key, settings_key
+from channels.keys import (
+    conversation_key,
+    http_client_key,
+    redis_key,
+    sessionmaker_key,
+    settings_key,
+)
 from channels.limits import BurstLimit, in_seconds
 from channels.rasa_client import RasaError
+from channels.shared import redis_windows
 from profile_store.repository import find_customer
 from rapport.origins import OriginPolicy
 
@@ -175,7 +182,12 @@ class WebChat:
         self._sio = sio
         self._secret = secret
         settings = app[settings_key]
-        self._burst = BurstLimit(settings.burst_max_messages, settings.burst_window_s)
+        redis = app.get(redis_key)
+        self._burst = BurstLimit(
+            settings.burst_max_messages,
+            settings.burst_window_s,
+            windows=redis_windows(redis) if redis is not None else None,
+        )
         # Each socket's confirmed session, on the gateway holding the socket. The sockets of one
         # web address share a room, so that a staff answer reaches every tab of the customer,
         # on whichever gateway replica it is open (through Redis, with RAPPORT_REDIS_URL).
@@ -268,7 +280,7 @@ class WebChat:
                 "session_mismatch", "This message's session_id is not this socket's session."
             )
         address = web_address(confirmed)
-        wait_s = self._burst.take(CHANNEL, address)
+        wait_s = await self._burst.take(CHANNEL, address)
         if wait_s:
             raise RejectedMessage(
                 "too_many_messages",

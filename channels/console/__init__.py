@@ -45,6 +45,7 @@ from aiohttp import WSMsgType, web
 from channels.console.auth import (
     COOKIE,
     CSRF_HEADER,
+    RedisSessions,
     Sessions,
     StaffSession,
     StaffSessions,
@@ -61,6 +62,7 @@ from channels.handoff import (
     parse_schedule,
     transcript,
 )
+from channels.handoff.hub import RedisHub
 from channels.keys import (
     conversation_key,
     http_client_key,
@@ -70,7 +72,7 @@ from channels.keys import (
 )
 from channels.limits import LoginThrottle, in_minutes, whole_seconds
 from channels.rasa_client import RasaError
-from channels.shared import RedisHub, RedisSessions
+from channels.shared import redis_windows
 from profile_store.audit import AuditAction, latest_audit, record_access
 from profile_store.erasure import erase_everything
 from profile_store.export import export_customer
@@ -201,7 +203,7 @@ async def login(request: web.Request) -> web.Response:
     # request.remote is the peer, or the client a trusted proxy middleware names.
     address = request.remote or ""
     throttle = request.app[login_throttle_key]
-    wait_s = throttle.attempt(username, address)
+    wait_s = await throttle.attempt(username, address)
     if wait_s:
         # Refused before the password is hashed: a throttled burst costs no CPU.
         throttled = _error(
@@ -223,7 +225,7 @@ async def login(request: web.Request) -> web.Response:
     account = await asyncio.to_thread(check)
     if account is None:
         return _error(401, "bad_login", "Wrong username or password.")
-    throttle.succeeded(username, address)
+    await throttle.succeeded(username, address)
     token, session = await request.app[staff_sessions_key].open(
         account.id, account.username, account.first_name
     )
@@ -562,10 +564,12 @@ def setup(app: web.Application) -> None:
     settings = app[settings_key]
     parse_schedule(settings.opening_hours, settings.timezone)  # a bad schedule fails at start
     app[staff_sessions_key] = Sessions()
+    redis = app.get(redis_key)
     app[login_throttle_key] = LoginThrottle(
         settings.login_max_failures,
         settings.login_max_failures_per_address,
         settings.login_window_s,
+        windows=redis_windows(redis) if redis is not None else None,
     )
     app[_sockets_key] = _Sockets()
     app.cleanup_ctx.append(_handoff)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
+
+from redis.asyncio import Redis
 
 COOKIE = "rapport_staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -70,6 +73,43 @@ class Sessions:
         now = time.time()
         for token in [t for t, s in self._by_token.items() if s.expires < now]:
             del self._by_token[token]
+
+
+class RedisSessions:
+    """Logged-in staff by cookie token, in Redis with their expiry: a login on one replica is
+    good on every other, a logout everywhere."""
+
+    def __init__(self, redis: Redis, ttl_s: float = SESSION_TTL_S) -> None:
+        self._redis = redis
+        self.ttl_s = ttl_s
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return f"rapport:gateway:staff-session:{token}"
+
+    async def open(self, staff_id: int, username: str, first_name: str) -> tuple[str, StaffSession]:
+        token = secrets.token_urlsafe(32)
+        session = StaffSession(
+            staff_id, username, first_name, secrets.token_urlsafe(32), time.time() + self.ttl_s
+        )
+        await self._redis.set(self._key(token), json.dumps(asdict(session)), ex=int(self.ttl_s))
+        return token, session
+
+    async def get(self, token: str | None) -> StaffSession | None:
+        if not token:
+            return None
+        raw = await self._redis.get(self._key(token))
+        if raw is None:
+            return None
+        try:
+            session = StaffSession(**json.loads(raw))
+        except (TypeError, ValueError):
+            return None
+        return session if session.expires >= time.time() else None
+
+    async def close(self, token: str | None) -> None:
+        if token:
+            await self._redis.delete(self._key(token))
 
 
 def csrf_ok(session: StaffSession, sent: str | None) -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
+
+from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +35,41 @@ class ConsoleHub:
                 queue.get_nowait()
                 log.warning("a console socket is not keeping up; dropped an event")
             queue.put_nowait(event)
+
+
+class RedisHub(ConsoleHub):
+    """Console events published through Redis, so every console sees every replica's events:
+    `publish` sends, a listener hands what comes back (its own events too) to local consoles."""
+
+    CHANNEL = "rapport:gateway:console"
+
+    def __init__(self, redis: Redis) -> None:
+        super().__init__()
+        self._redis = redis
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    def publish(self, event: dict[str, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._send(json.dumps(event)))
+        self._pending.add(task)
+        task.add_done_callback(self._sent)
+
+    async def _send(self, event: str) -> None:
+        await self._redis.publish(self.CHANNEL, event)
+
+    def _sent(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a console event was not shared: %s", task.exception())
+
+    async def listen(self) -> None:
+        """Hand every event published by any replica to this replica's consoles."""
+        async with self._redis.pubsub() as pubsub:
+            await pubsub.subscribe(self.CHANNEL)
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                try:
+                    event = json.loads(message["data"])
+                except (TypeError, ValueError):
+                    continue
+                super().publish(event)
