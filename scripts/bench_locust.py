@@ -59,7 +59,8 @@ def locust(
         "--only-summary", "--loglevel", "WARNING", user_class,
     ]  # fmt: skip
     print(f"  {run.label}: {args.users} customers for {args.seconds} s ...", file=sys.stderr)
-    subprocess.run(command, env=env, check=False, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with Path(f"{prefix}.log").open("wb") as log:  # Locust's own summary, kept beside its CSV
+        subprocess.run(command, env=env, check=False, cwd=ROOT, stdout=log, stderr=log)
     with Path(f"{prefix}_stats_history.csv").open(newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
     start = float(rows[0]["Timestamp"]) if rows else 0.0
