@@ -61,15 +61,23 @@ class RedisHub(ConsoleHub):
         if not task.cancelled() and task.exception() is not None:
             log.warning("a console event was not shared: %s", task.exception())
 
-    async def listen(self) -> None:
-        """Hand every event published by any replica to this replica's consoles."""
-        async with self._redis.pubsub() as pubsub:
-            await pubsub.subscribe(self.CHANNEL)
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                try:
-                    event = json.loads(message["data"])
-                except (TypeError, ValueError):
-                    continue
-                super().publish(event)
+    async def listen(self, retry_s: float = 1.0) -> None:
+        """Hand every event published by any replica to this replica's consoles, subscribing
+        again after Redis goes away (a restart) until cancelled."""
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.CHANNEL)
+                    async for message in pubsub.listen():
+                        if message.get("type") != "message":
+                            continue
+                        try:
+                            event = json.loads(message["data"])
+                        except (TypeError, ValueError):
+                            continue
+                        super().publish(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Redis away: consoles wait, then resume
+                log.warning("console events from other replicas paused: %s", exc)
+                await asyncio.sleep(retry_s)
