@@ -28,7 +28,7 @@ RASA_ARGS := --domain bot/domain.yml --data bot/data --config config.yml
 # Independent steps side by side on the machine's two cores, each output line whole.
 PARALLEL := $(MAKE) --no-print-directory -j2 --output-sync=line
 
-.PHONY: help setup system-deps run run-cluster test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups bench-replicas bench-locust eval-offers db clean nlu-report heldout heldout-nlu language-model
+.PHONY: help setup system-deps run run-cluster test test-unit test-e2e test-bot validate lint train train-rasa train-facts fact-examples bench bench-ranking bench-facts bench-cold-start bench-speedups bench-replicas bench-locust bench-soak eval-offers db clean nlu-report heldout heldout-nlu language-model
 
 help:
 	@echo "make run    set up what is missing, then start Rasa, the action server and the gateway"
@@ -171,6 +171,11 @@ bench-speedups: setup train
 # table and a plot under var/bench/ (about 6 minutes).
 bench-locust: setup system-deps train
 	$(PY) scripts/bench_locust.py
+
+# The full stack at 70 % of its saturation for 10 minutes: lost or doubled messages, memory of
+# every process at the start and the end (about 12 minutes).
+bench-soak: setup train
+	$(PY) scripts/bench_soak.py
 
 # Saturation throughput with 1 and 2 Rasa replicas (PostgreSQL, Redis, HAProxy; about 4 minutes).
 bench-replicas: setup system-deps train
