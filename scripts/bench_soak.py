@@ -32,22 +32,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench import percentile  # noqa: E402
+from load_script import REALISTIC  # noqa: E402
 
 from rapport.stack import Stack  # noqa: E402
 
 CUSTOMERS = 20
-SCRIPT = [
-    "hi, I'm Sam",
-    "I love veal paupiettes",
-    "I can't stand liver pâté",
-    "I'm allergic to nuts",
-    "I usually come on Saturday mornings",
-    "any offers for me?",
-    "why this one?",
-    "something else",
-    "what do you know about me?",
-    "thanks, bye",
-]
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float | None:
@@ -72,7 +61,7 @@ async def talk(
         turn = 0
         async with aiohttp.ClientSession(timeout=timeout, headers=stack.rest_headers()) as http:
             while time.monotonic() < deadline:
-                text = SCRIPT[turn % len(SCRIPT)]
+                text = REALISTIC[turn % len(REALISTIC)]
                 turn += 1
                 body = {
                     "sender": sender,

@@ -30,21 +30,10 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from load_script import REALISTIC  # noqa: E402
+
 from rapport.settings import ROOT  # noqa: E402
 from rapport.stack import Stack  # noqa: E402
-
-SCRIPT = [
-    "hi, I'm Sam",
-    "I love veal paupiettes",
-    "I can't stand liver pâté",
-    "I'm allergic to nuts",
-    "I usually come on Saturday mornings",
-    "any offers for me?",
-    "why this one?",
-    "something else",
-    "what do you know about me?",
-    "thanks, bye",
-]
 
 
 def cpu_seconds(group: int) -> float:
@@ -73,7 +62,9 @@ async def customer(
     for i in range(msgs):
         t0 = time.perf_counter()
         try:
-            async with session.post(url, json={"sender": sender, "message": SCRIPT[i % 10]}) as r:
+            async with session.post(
+                url, json={"sender": sender, "message": REALISTIC[i % 10]}
+            ) as r:
                 await r.read()
                 if r.status != 200:
                     errors.append(str(r.status))

@@ -13,24 +13,16 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import uuid
+from pathlib import Path
 
 from locust import HttpUser, task
 
-# The realistic mix of the load figures: tastes, a name, an allergy, a habit, offers, why,
-# something else, the review, goodbye.
-SCRIPT = [
-    "hi, I'm Sam",
-    "I love veal paupiettes",
-    "I can't stand liver pâté",
-    "I'm allergic to nuts",
-    "I usually come on Saturday mornings",
-    "any offers for me?",
-    "why this one?",
-    "something else",
-    "what do you know about me?",
-    "thanks, bye",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/, for load_script
+
+from load_script import REALISTIC  # noqa: E402
+
 THINK_S = float(os.environ.get("RAPPORT_LOCUST_THINK_S", "0"))
 
 
@@ -49,7 +41,7 @@ class _Customer(HttpUser):
 
     @task
     def say(self) -> None:
-        text = SCRIPT[self.turn % len(SCRIPT)]
+        text = REALISTIC[self.turn % len(REALISTIC)]
         self.turn += 1
         with self.client.post(
             "/webhooks/rest/webhook",
