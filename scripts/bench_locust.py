@@ -18,7 +18,6 @@ import csv
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_replicas import REDIS, databases  # noqa: E402
-
-from rapport.stack import Stack  # noqa: E402
+from bench_replicas import stack_on_postgres  # noqa: E402
 
 LOCUST = ROOT / ".venv" / "bin" / "locust"
 LOCUSTFILE = ROOT / "scripts" / "locust" / "locustfile.py"
@@ -136,20 +133,8 @@ def main() -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     OUT.mkdir(parents=True, exist_ok=True)
     runs: list[Run] = []
-    burst = {"RAPPORT_BURST_MAX_MESSAGES": "1000000"}
     for replicas in (1, 2):
-        workdir = OUT / f"locust-stack-{replicas}"
-        with (
-            databases(uuid.uuid4().hex[:6]) as (profile_url, tracker_url),
-            Stack(
-                workdir=workdir,
-                database_url=profile_url,
-                tracker_db_url=tracker_url,
-                rasa_replicas=replicas,
-                redis_url=REDIS if replicas > 1 else "",
-                extra_env=burst,
-            ) as stack,
-        ):
+        with stack_on_postgres(OUT / f"locust-stack-{replicas}", replicas) as stack:
             targets = [("full stack, 1 Rasa", stack.gateway_url, "StackCustomer")]
             if replicas == 1:
                 targets.insert(0, ("bare Rasa REST", stack.rasa_url, "BareRasaCustomer"))

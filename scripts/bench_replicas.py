@@ -73,6 +73,25 @@ def databases(tag: str) -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
+@contextmanager
+def stack_on_postgres(workdir: Path, replicas: int) -> Iterator[Stack]:
+    """A stack of its own on two fresh PostgreSQL databases (dropped after), with `replicas`
+    Rasa processes (Redis locks and HAProxy from 2); the burst limit out of a benchmark's way."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    with (
+        databases(uuid.uuid4().hex[:6]) as (profile_url, tracker_url),
+        Stack(
+            workdir=workdir,
+            database_url=profile_url,
+            tracker_db_url=tracker_url,
+            rasa_replicas=replicas,
+            redis_url=REDIS if replicas > 1 else "",
+            extra_env={"RAPPORT_BURST_MAX_MESSAGES": "1000000"},
+        ) as stack,
+    ):
+        yield stack
+
+
 async def saturate(stack: Stack, customers: int, rounds: int) -> dict[str, Any]:
     send = rest_sender(stack.rest_url, stack.rest_headers())
     await run_customers(send, 2, 1)  # warm-up: lazy parts of every replica and the actions
@@ -104,21 +123,9 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     for replicas in [int(n) for n in args.replicas.split(",")]:
-        tag = uuid.uuid4().hex[:6]
         workdir = ROOT / "var" / "bench" / f"replicas-{replicas}"
-        shutil.rmtree(workdir, ignore_errors=True)
         print(f"{replicas} Rasa replica(s): starting a stack on PostgreSQL ...", file=sys.stderr)
-        with (
-            databases(tag) as (profile_url, tracker_url),
-            Stack(
-                workdir=workdir,
-                database_url=profile_url,
-                tracker_db_url=tracker_url,
-                rasa_replicas=replicas,
-                redis_url=REDIS if replicas > 1 else "",
-                extra_env={"RAPPORT_BURST_MAX_MESSAGES": "1000000"},
-            ) as stack,
-        ):
+        with stack_on_postgres(workdir, replicas) as stack:
             print(f"  {args.customers} customers, no think time ...", file=sys.stderr)
             rows.append(
                 {"replicas": replicas, **asyncio.run(saturate(stack, args.customers, args.rounds))}
