@@ -191,9 +191,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     import os
     from urllib.parse import urlsplit
 
-    from rapport.cluster import ClusterError, GatewayCluster, RasaCluster, haproxy_config
-    from rapport.events import broker_endpoint
-    from rapport.processes import Ports, commands, endpoints_yml, environment
+    from rapport.cluster import ClusterError, GatewayCluster, RasaCluster
+    from rapport.processes import Ports, commands, environment, plan
     from rapport.settings import ROOT
     from rapport.supervisor import Supervisor, port_taken
 
@@ -255,22 +254,21 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         return 1
     folder = ROOT / "var" / "cluster"
     folder.mkdir(parents=True, exist_ok=True)
-    endpoints, balancer = folder / "endpoints.yml", folder / "haproxy.cfg"
-    lock_store = rasa.lock_store_endpoint() if rasa else ""
     try:
-        broker = broker_endpoint(settings.rabbitmq_url) if settings.rabbitmq_url else ""
+        argv = plan(
+            folder,
+            ports=ports,
+            action_url=settings.action_url,
+            tracker_db_url=settings.tracker_db_url,
+            rabbitmq_url=settings.rabbitmq_url,
+            rasa=rasa,
+            gateways=gateways,
+            stats_socket=folder / "haproxy.sock",
+        )
     except ValueError as exc:
         print(f"rapport run: {exc}", file=sys.stderr)
         return 2
-    endpoints.write_text(
-        endpoints_yml(settings.action_url, settings.tracker_db_url, lock_store, broker)
-    )
-    balanced = rasa is not None or gateways is not None
-    if balanced:
-        balancer.write_text(
-            haproxy_config(rasa, gateways, stats_socket=str(folder / "haproxy.sock"))
-        )
-    if broker:
+    if settings.rabbitmq_url:
         print("==> Rasa's events to RabbitMQ, kept by the events consumer (rapport.events)")
     if rasa:
         print(
@@ -283,14 +281,6 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             f"{ports.gateway} (shared state: Redis)"
         )
     env.setdefault("RAPPORT_PUBLIC_URL", settings.gateway_public_url)
-    argv = commands(
-        ports=ports,
-        endpoints=endpoints,
-        rasa_replica_ports=rasa.replica_ports if rasa else (),
-        gateway_ports=gateways.replica_ports if gateways else (),
-        balancer_config=balancer if balanced else None,
-        events=bool(broker),
-    )
     return Supervisor(argv, env, cwd=str(ROOT)).run()
 
 

@@ -1,11 +1,12 @@
 """`python -m rapport.events`: keep Rasa's events, read from RabbitMQ, in the profile store.
 
 Rasa publishes every tracker event to a fanout exchange bound to a durable queue
-(endpoints.yml `event_broker`, see broker_endpoint); this consumer takes them a few at a time
-and acknowledges each only once its line is committed (profile_store.analytics): a consumer
-that dies leaves what it had not committed in the queue for its next start, and an event
-delivered twice is kept once. An event that cannot be read is logged and dropped, not retried
-for ever; a database that fails puts the event back and waits before trying again.
+(endpoints.yml `event_broker`, see rapport.processes.broker_endpoint); this consumer takes
+them a few at a time and acknowledges each only once its line is committed
+(profile_store.analytics): a consumer that dies leaves what it had not committed in the queue
+for its next start, and an event delivered twice is kept once. An event that cannot be read is
+logged and dropped, not retried for ever; a database that fails puts the event back and waits
+before trying again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import asyncio
 import logging
 import signal
 from collections import Counter
-from urllib.parse import unquote, urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -23,36 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from profile_store.analytics import Recorded, record_rasa_event
 from profile_store.db import make_engine, make_sessionmaker
+from rapport.processes import EVENTS_QUEUE as QUEUE
 from rapport.settings import Settings
 
 log = logging.getLogger("rapport.events")
 
-QUEUE = "rapport_events"
 PREFETCH = 32
 RETRY_PAUSE_S = 2.0
 REPORT_EVERY = 500  # events between two progress lines in the log
-
-
-def broker_endpoint(url: str, queue: str = QUEUE) -> str:
-    """The `event_broker` section of Rasa's endpoints.yml for the RabbitMQ at `url`."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
-        raise ValueError(
-            f"RAPPORT_RABBITMQ_URL must look like amqp://user:pass@host:5672/, not {url!r}"
-        )
-    lines = [
-        "event_broker:",
-        "  type: pika",
-        f"  url: {parts.hostname}",
-        f"  port: {parts.port or 5672}",
-        f"  username: {unquote(parts.username or 'guest')}",
-        f'  password: "{unquote(parts.password or "guest")}"',
-        "  queues:",
-        f"    - {queue}",
-    ]
-    if parts.scheme == "amqps":
-        lines.append("  ssl: true")
-    return "\n".join(lines) + "\n"
 
 
 def _record(sessions: sessionmaker[Session], body: bytes) -> Recorded:

@@ -8,9 +8,11 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 
+from rapport.cluster import GatewayCluster, RasaCluster, haproxy_config
 from rapport.settings import ROOT
 
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -18,6 +20,8 @@ PROJECT_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL = ROOT / "models" / "rapport.tar.gz"
 # Rasa's SQL tracker store, keeping each conversation between turns (rasa_runtime/tracker_store.py).
 TRACKER_STORE = "rasa_runtime.tracker_store.CachingSQLTrackerStore"
+# The durable queue Rasa's event broker fills and rapport.events empties.
+EVENTS_QUEUE = "rapport_events"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # Debian's haproxy package
 
 
@@ -115,6 +119,28 @@ def tracker_store_endpoint(url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def broker_endpoint(url: str, queue: str = EVENTS_QUEUE) -> str:
+    """The `event_broker` section of Rasa's endpoints.yml for the RabbitMQ at `url`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise ValueError(
+            f"RAPPORT_RABBITMQ_URL must look like amqp://user:pass@host:5672/, not {url!r}"
+        )
+    lines = [
+        "event_broker:",
+        "  type: pika",
+        f"  url: {parts.hostname}",
+        f"  port: {parts.port or 5672}",
+        f"  username: {unquote(parts.username or 'guest')}",
+        f'  password: "{unquote(parts.password or "guest")}"',
+        "  queues:",
+        f"    - {queue}",
+    ]
+    if parts.scheme == "amqps":
+        lines.append("  ssl: true")
+    return "\n".join(lines) + "\n"
+
+
 def endpoints_yml(
     action_url: str, tracker_db_url: str, lock_store: str = "", event_broker: str = ""
 ) -> str:
@@ -122,6 +148,43 @@ def endpoints_yml(
     event broker if given."""
     return f'action_endpoint:\n  url: "{action_url}/webhook"\n' + (
         tracker_store_endpoint(tracker_db_url) + lock_store + event_broker
+    )
+
+
+def plan(
+    folder: Path,
+    *,
+    ports: Ports,
+    action_url: str,
+    tracker_db_url: str,
+    rabbitmq_url: str = "",
+    rasa: RasaCluster | None = None,
+    gateways: GatewayCluster | None = None,
+    stats_socket: Path | None = None,
+    model: Path = MODEL,
+    python: Path | str = PROJECT_PYTHON,
+) -> dict[str, list[str]]:
+    """Write into `folder` Rasa's endpoints.yml (tracker store; with Rasa replicas their Redis
+    lock store; with `rabbitmq_url` the event broker) and, with replicas, HAProxy's
+    configuration; the commands that run on them (`commands`). ValueError for a bad broker URL."""
+    broker = broker_endpoint(rabbitmq_url) if rabbitmq_url else ""
+    lock_store = rasa.lock_store_endpoint() if rasa else ""
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(endpoints_yml(action_url, tracker_db_url, lock_store, broker))
+    balancer = None
+    if rasa is not None or gateways is not None:
+        balancer = folder / "haproxy.cfg"
+        socket = str(stats_socket) if stats_socket else ""
+        balancer.write_text(haproxy_config(rasa, gateways, stats_socket=socket))
+    return commands(
+        ports=ports,
+        endpoints=endpoints,
+        model=model,
+        python=python,
+        rasa_replica_ports=rasa.replica_ports if rasa else (),
+        gateway_ports=gateways.replica_ports if gateways else (),
+        balancer_config=balancer,
+        events=bool(rabbitmq_url),
     )
 
 

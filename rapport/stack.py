@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from rapport.cluster import GatewayCluster, RasaCluster, haproxy_config, replicas_up
-from rapport.events import broker_endpoint
-from rapport.processes import MODEL, Ports, commands, endpoints_yml, environment
+from rapport.cluster import GatewayCluster, RasaCluster, replicas_up
+from rapport.processes import MODEL, Ports, environment, plan
 from rapport.settings import ROOT
 from rapport.supervisor import die_with_parent
 
@@ -205,28 +204,19 @@ class Stack:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        endpoints = self.workdir / "endpoints.yml"
         cluster, gateways = self.cluster(), self.gateways()
-        lock_store = cluster.lock_store_endpoint() if cluster else ""
-        broker = broker_endpoint(self.rabbitmq_url) if self.rabbitmq_url else ""
-        endpoints.write_text(
-            endpoints_yml(self.action_url, self.tracker_db_url, lock_store, broker)
-        )
-        balancer = self.workdir / "haproxy.cfg"
         balanced = cluster is not None or gateways is not None
-        if balanced:
-            config = haproxy_config(cluster, gateways, stats_socket=str(self.balancer_socket))
-            balancer.write_text(config)
-        ports = Ports(rasa=self.rasa_port, actions=self.action_port, gateway=self.gateway_port)
-        argv = commands(
-            ports=ports,
-            endpoints=endpoints,
+        argv = plan(
+            self.workdir,
+            ports=Ports(rasa=self.rasa_port, actions=self.action_port, gateway=self.gateway_port),
+            action_url=self.action_url,
+            tracker_db_url=self.tracker_db_url,
+            rabbitmq_url=self.rabbitmq_url,
+            rasa=cluster,
+            gateways=gateways,
+            stats_socket=self.balancer_socket,
             model=self.model,
             python=self.python,
-            rasa_replica_ports=cluster.replica_ports if cluster else (),
-            gateway_ports=gateways.replica_ports if gateways else (),
-            balancer_config=balancer if balanced else None,
-            events=bool(self.rabbitmq_url),
         )
         for name, command in argv.items():
             self._spawn(name, command)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from profile_store.analytics import AnalyticsEvent, Recorded, record_rasa_event
 from profile_store.erasure import erase_profile_rows
 from profile_store.repository import resolve_customer
-from rapport.events import broker_endpoint
+from rapport.processes import broker_endpoint
 
 
 def published(sender: str, **event: object) -> bytes:
