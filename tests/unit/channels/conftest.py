@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from profile_store.db import make_engine, make_sessionmaker
@@ -19,6 +21,19 @@ from rapport.settings import Settings
 SECRET = "test-secret-" + "x" * 40
 REST_TOKEN = "test-rest-token-" + "y" * 32
 REST_AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}
+REDIS = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+async def redis_or_skip() -> Redis:
+    """A client of the machine's Redis, as a gateway replica holds one; the test is skipped,
+    with the reason, where there is none. The caller closes it."""
+    redis = Redis.from_url(REDIS)
+    try:
+        await redis.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
+        await redis.aclose()
+        pytest.skip(f"Redis not reachable at {REDIS}: {exc.__class__.__name__}")
+    return redis
 
 
 def unused_port() -> int:

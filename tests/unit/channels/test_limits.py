@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from redis.asyncio import Redis
 
 from channels.limits import (
     BurstLimit,
@@ -20,8 +18,7 @@ from channels.limits import (
     whole_seconds,
 )
 from channels.shared import RedisWindow
-
-REDIS = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+from tests.unit.channels.conftest import redis_or_skip
 
 
 class Clock:
@@ -44,12 +41,7 @@ async def windows(request: pytest.FixtureRequest) -> AsyncIterator[Windows]:
     if request.param == "in memory":
         yield local_windows
         return
-    redis = Redis.from_url(REDIS)
-    try:
-        await redis.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
-        await redis.aclose()
-        pytest.skip(f"Redis not reachable at {REDIS}: {exc.__class__.__name__}")
+    redis = await redis_or_skip()
     run = uuid.uuid4().hex  # this test's own keys
 
     def make(clock: Clock) -> WindowFactory:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,18 +11,13 @@ from redis.asyncio import Redis
 from channels.console.auth import RedisSessions
 from channels.handoff.hub import RedisHub
 from channels.shared import RedisLocks
-
-REDIS = os.environ.get("RAPPORT_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+from tests.unit.channels.conftest import redis_or_skip
 
 
 @pytest.fixture
 async def replicas() -> AsyncIterator[tuple[Redis, Redis]]:
     """Two clients, as two gateway replicas hold them."""
-    first, second = Redis.from_url(REDIS), Redis.from_url(REDIS)
-    try:
-        await first.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
-        pytest.skip(f"Redis not reachable at {REDIS}: {exc.__class__.__name__}")
+    first, second = await redis_or_skip(), await redis_or_skip()
     yield first, second
     await first.aclose()
     await second.aclose()
