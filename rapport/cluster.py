@@ -165,7 +165,7 @@ def haproxy_config(
             "backend gateway_replicas\n"
             "    balance roundrobin\n"
             "    cookie RAPPORT_GATEWAY insert indirect nocache httponly\n"
-            "    option httpchk GET /health\n"
+            "    option httpchk GET /\n"  # the page: cheap, unlike /health (it asks Rasa)
             "    http-check expect status 200\n"
             f"{servers}"
         )
